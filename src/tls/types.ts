@@ -89,11 +89,9 @@ export interface TlsStreamReader {
   end(frame: number, time: number): void;
   /** True once nothing more can be learned from this direction (not TLS, or past the handshake): callers stop pushing. */
   readonly done: boolean;
+  /** Stop reading: the caller has learned what it needs. */
+  stop(): void;
   /** What this direction turned out to be so far. */
   readonly state: 'unknown' | 'tls' | 'sslv2' | 'not-tls';
 }
 
-export interface TlsStreamReaderControl extends TlsStreamReader {
-  /** Stop reading: the caller has learned what it needs. */
-  stop(): void;
-}
