@@ -1,0 +1,60 @@
+import { readCapture } from '../capture/input.js';
+import type { CaptureRecord } from '../capture/types.js';
+import { createNetworkDecoder } from '../ip/network.js';
+import { ConnectionRecorder } from '../outcome/recorder.js';
+import type { ConnectionOutcome } from '../outcome/types.js';
+import type { CaptureFacts } from '../report/model.js';
+import { ConnectionTable, type ConnectionLimits } from '../stream/connections.js';
+import { decodeTcp, isTcpError } from '../tcp/segment.js';
+
+export interface PipelineOptions {
+  stdin?: NodeJS.ReadableStream;
+  limits?: Partial<ConnectionLimits>;
+  /** Called now and then with the frames read so far (for a progress line). */
+  progress?: (frames: number) => void;
+}
+
+/**
+ * Runs one capture through the stages: records → link frames → IP packets → TCP segments →
+ * per-connection byte streams → TLS handshake messages → connection outcomes.
+ */
+export async function analyzeCapture(
+  source: string,
+  index: number,
+  onOutcome: (o: ConnectionOutcome) => void,
+  options: PipelineOptions = {},
+): Promise<CaptureFacts> {
+  const network = createNetworkDecoder();
+  const table = new ConnectionTable((conn) => new ConnectionRecorder(conn, index, onOutcome), options.limits);
+  let tcpPackets = 0;
+  let tcpErrors = 0;
+  const progress = options.progress;
+  const sink = {
+    record(r: CaptureRecord): void {
+      if (progress !== undefined && (r.frame & 0xffff) === 0) progress(r.frame);
+      const ip = network.decode(r.linkType, r.data, r.time);
+      if (ip.kind === 'skip' || ip.protocol !== 6) return;
+      const tcp = decodeTcp(ip.data, ip.payloadOffset, ip.payloadEnd, ip.payloadLength);
+      if (isTcpError(tcp)) {
+        tcpErrors++;
+        return;
+      }
+      tcpPackets++;
+      table.segment(ip, tcp, r.frame, r.time);
+    },
+  };
+  const summary = await readCapture(source, sink, { stdin: options.stdin });
+  table.finish();
+  const skipped: Record<string, number> = { ...network.stats.skipped };
+  if (tcpErrors > 0) skipped['tcp-malformed'] = tcpErrors;
+  return {
+    file: source === '-' ? '(stdin)' : source,
+    summary,
+    tcpPackets,
+    skipped,
+    unsupportedLinkTypes: network.stats.unsupportedLinkTypes,
+    tunnels: network.stats.tunnels,
+    connections: table.stats.connections,
+    connectionsEvicted: table.stats.evicted,
+  };
+}

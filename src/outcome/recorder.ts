@@ -1,0 +1,184 @@
+import { formatAddress } from '../ip/address.js';
+import type { CloseReason, ConnectionObserver, Direction, TcpConnection } from '../stream/connections.js';
+import { ACK, FIN, RST, SYN } from '../tcp/segment.js';
+import { ja4 } from '../tls/ja4.js';
+import { createTlsStreamReader } from '../tls/stream-reader.js';
+import type { Alert, ClientHello, Position, ServerHello, TlsStreamReader } from '../tls/types.js';
+import { categorize } from './category.js';
+import type { ClientHelloSeen, ConnectionOutcome, FrameRef, SideEvidence } from './types.js';
+
+type PerDirection<T> = [T, T];
+
+/**
+ * Follows one connection from the stream stage: notes SYNs, RSTs and FINs per direction, reads
+ * each direction's bytes for TLS handshake messages while they can still matter, and when the
+ * connection ends turns what it saw into a ConnectionOutcome (which side is the client, what the
+ * client sent, how the server answered).
+ */
+export class ConnectionRecorder implements ConnectionObserver {
+  private packets = 0;
+  private first: FrameRef | null = null;
+  private last: FrameRef = { frame: 0, time: 0 };
+  private readonly synOnly: PerDirection<FrameRef | null> = [null, null];
+  private readonly synAck: PerDirection<FrameRef | null> = [null, null];
+  private readonly rst: PerDirection<FrameRef | null> = [null, null];
+  private readonly fin: PerDirection<FrameRef | null> = [null, null];
+  private readonly readers: PerDirection<TlsStreamReader | null> = [null, null];
+  private readonly readerDone: PerDirection<boolean> = [false, false];
+  private readonly hello: PerDirection<ClientHelloSeen | null> = [null, null];
+  private readonly helloCount: PerDirection<number> = [0, 0];
+  private readonly serverHello: PerDirection<{ hello: ServerHello; at: Position } | null> = [null, null];
+  private readonly retry: PerDirection<Position | null> = [null, null];
+  private readonly alert: PerDirection<{ alert: Alert; at: Position } | null> = [null, null];
+  private readonly gaps: PerDirection<'lost' | 'snaplen' | null> = [null, null];
+  /** Which direction spoke TLS first, to order ClientHello vs ServerHello evidence. */
+  private firstHelloDir: Direction | null = null;
+
+  constructor(
+    private readonly conn: TcpConnection,
+    private readonly capture: number,
+    private readonly done: (outcome: ConnectionOutcome) => void,
+  ) {}
+
+  segment(dir: Direction, flags: number, _seq: number, _ack: number, frame: number, time: number): void {
+    const ref = { frame, time };
+    this.packets++;
+    if (this.first === null) this.first = ref;
+    this.last = ref;
+    if (flags & SYN) {
+      if (flags & ACK) this.synAck[dir] ??= ref;
+      else this.synOnly[dir] ??= ref;
+    }
+    if (flags & RST) {
+      this.rst[dir] ??= ref;
+      // Nothing after a reset can change the outcome: stop reading both directions.
+      this.stopReader(0);
+      this.stopReader(1);
+    }
+    if (flags & FIN) this.fin[dir] ??= ref;
+  }
+
+  wantsData(dir: Direction): boolean {
+    return !this.readerDone[dir] && !(this.readers[dir]?.done ?? false);
+  }
+
+  data(dir: Direction, bytes: Buffer, frame: number, time: number): void {
+    this.reader(dir).push(bytes, frame, time);
+  }
+
+  gap(dir: Direction, cause: 'lost' | 'snaplen'): void {
+    if (this.hello[dir] === null) this.gaps[dir] ??= cause;
+    this.readers[dir]?.gap(cause);
+  }
+
+  close(reason: CloseReason): void {
+    for (const dir of [0, 1] as const) {
+      const reader = this.readers[dir];
+      if (reader !== null && !reader.done) reader.end(this.last.frame, this.last.time);
+    }
+    this.done(this.outcome(reason));
+  }
+
+  private reader(dir: Direction): TlsStreamReader {
+    let reader = this.readers[dir];
+    if (reader === null) {
+      reader = createTlsStreamReader({
+        clientHello: (hello, at) => this.onClientHello(dir, hello, at),
+        serverHello: (hello, at) => this.onServerHello(dir, hello, at),
+        alert: (alert, at) => {
+          this.alert[dir] ??= { alert, at };
+        },
+      });
+      this.readers[dir] = reader;
+    }
+    return reader;
+  }
+
+  private stopReader(dir: Direction): void {
+    this.readers[dir]?.stop();
+    this.readerDone[dir] = true;
+  }
+
+  private onClientHello(dir: Direction, hello: ClientHello, at: Position): void {
+    this.helloCount[dir]++;
+    if (this.hello[dir] === null) {
+      this.hello[dir] = { hello, at, ja4: ja4(hello, 'tcp') };
+      this.firstHelloDir ??= dir;
+    }
+    // A second ClientHello (after a HelloRetryRequest) is all a client sends in the clear.
+    if (this.helloCount[dir] >= 2 || this.serverHello[other(dir)] !== null) this.stopReader(dir);
+  }
+
+  private onServerHello(dir: Direction, hello: ServerHello, at: Position): void {
+    this.firstHelloDir ??= other(dir);
+    if (hello.helloRetryRequest) {
+      this.retry[dir] ??= at;
+      return;
+    }
+    this.serverHello[dir] ??= { hello, at };
+    this.stopReader(dir);
+    if (this.hello[other(dir)] !== null) this.stopReader(other(dir));
+  }
+
+  /** Direction sent by the client, and how that was known. */
+  private clientDirection(): [Direction, SideEvidence] {
+    if (this.synOnly[0] !== null || this.synOnly[1] !== null) {
+      if (this.synOnly[0] === null) return [1, 'syn'];
+      if (this.synOnly[1] === null) return [0, 'syn'];
+      return [this.synOnly[0].frame <= this.synOnly[1].frame ? 0 : 1, 'syn'];
+    }
+    if (this.synAck[0] !== null) return [1, 'syn-ack'];
+    if (this.synAck[1] !== null) return [0, 'syn-ack'];
+    if (this.hello[0] !== null || this.hello[1] !== null) {
+      if (this.hello[1] === null) return [0, 'client-hello'];
+      if (this.hello[0] === null) return [1, 'client-hello'];
+      return [this.hello[0].at.firstFrame <= this.hello[1].at.firstFrame ? 0 : 1, 'client-hello'];
+    }
+    if (this.serverHello[0] !== null) return [1, 'server-hello'];
+    if (this.serverHello[1] !== null) return [0, 'server-hello'];
+    // The server is the side with the lower port (well-known ports are low); on a tie, the first sender is the client.
+    return [this.conn.portA >= this.conn.portB ? 0 : 1, 'port'];
+  }
+
+  private outcome(reason: CloseReason): ConnectionOutcome {
+    const [c, sideEvidence] = this.clientDirection();
+    const s = other(c);
+    const { conn } = this;
+    const endpointA = { ip: formatAddress(conn.addressA, 0, conn.ipVersion), port: conn.portA };
+    const endpointB = { ip: formatAddress(conn.addressB, 0, conn.ipVersion), port: conn.portB };
+    const first = this.first ?? this.last;
+    const outcome: ConnectionOutcome = {
+      stream: conn.id,
+      capture: this.capture,
+      ipVersion: conn.ipVersion,
+      client: c === 0 ? endpointA : endpointB,
+      server: c === 0 ? endpointB : endpointA,
+      sideEvidence,
+      tunnel: conn.tunnel,
+      packets: this.packets,
+      first,
+      last: this.last,
+      syn: this.synOnly[c],
+      synAck: this.synAck[s],
+      clientHello: this.hello[c],
+      clientHelloCount: this.helloCount[c],
+      helloRetryRequest: this.retry[s],
+      serverHello: this.serverHello[s],
+      serverAlert: this.alert[s],
+      clientAlert: this.alert[c],
+      serverReset: this.rst[s],
+      clientReset: this.rst[c],
+      serverFin: this.fin[s],
+      clientFin: this.fin[c],
+      clientGap: this.gaps[c],
+      closedBy: reason,
+      category: 'no-tls',
+    };
+    outcome.category = categorize(outcome);
+    return outcome;
+  }
+}
+
+function other(dir: Direction): Direction {
+  return dir === 0 ? 1 : 0;
+}

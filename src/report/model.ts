@@ -1,0 +1,279 @@
+import type { CaptureSummary } from '../capture/types.js';
+import type { ConnectionOutcome, Endpoint } from '../outcome/types.js';
+import type { SniStatus } from '../tls/types.js';
+import type { ClientVerdict, Verdict, Verdicts } from '../verdict/verdicts.js';
+import { alertName, isGrease, linkTypeName, versionName } from './names.js';
+
+/** What the analysis of one capture file saw besides connections. */
+export interface CaptureFacts {
+  file: string;
+  summary: CaptureSummary;
+  tcpPackets: number;
+  /** Frames that gave no IP packet, by reason. */
+  skipped: Record<string, number>;
+  unsupportedLinkTypes: Map<number, number>;
+  tunnels: Map<string, number>;
+  connections: number;
+  connectionsEvicted: number;
+}
+
+export interface CaptureJson {
+  file: string;
+  format: 'pcap' | 'pcapng' | null;
+  gzip: boolean;
+  linkTypes: { type: number; name: string }[];
+  packets: number;
+  tcpPackets: number;
+  firstTime: number | null;
+  lastTime: number | null;
+  drops: number | null;
+  snappedPackets: number;
+  truncated: boolean;
+  error: string | null;
+  skipped: Record<string, number>;
+  tunnels: Record<string, number>;
+  connections: number;
+  connectionsEvicted: number;
+  warnings: string[];
+}
+
+export interface ClientHelloJson {
+  frame: number;
+  firstFrame: number;
+  time: number;
+  format: 'tls' | 'sslv2';
+  complete: boolean;
+  sni: string | null;
+  sniHex: string | null;
+  sniStatus: SniStatus;
+  encryptedClientHello: boolean;
+  versions: string[];
+  recordVersion: string;
+  legacyVersion: string;
+  cipherSuites: number;
+  extensions: number[];
+  alpn: string[];
+  ja4: string;
+  malformed: string | null;
+}
+
+export interface ConnectionJson {
+  capture: number;
+  stream: number;
+  client: Endpoint;
+  server: Endpoint;
+  ipVersion: 4 | 6;
+  tunnel: string | null;
+  packets: number;
+  firstFrame: number;
+  lastFrame: number;
+  sideEvidence: string;
+  syn: { frame: number } | null;
+  synAck: { frame: number } | null;
+  clientHello: ClientHelloJson | null;
+  clientHellos: number;
+  helloRetryRequest: { frame: number } | null;
+  serverHello: { frame: number; version: string } | null;
+  serverAlert: { frame: number; level: number; description: number; name: string } | null;
+  serverReset: { frame: number; afterClientHelloMs: number | null } | null;
+  clientReset: { frame: number } | null;
+  category: string;
+}
+
+export interface ClientJson {
+  ip: string;
+  verdict: Verdict;
+  connections: number;
+  withSni: number;
+  withoutSni: number;
+  resetByIngress: number;
+  completed: number;
+  categories: Partial<Record<string, number>>;
+}
+
+export interface Report {
+  schemaVersion: 1;
+  tool: { name: 'sni-pcap'; version: string };
+  captures: CaptureJson[];
+  ingress: { addresses: string[]; source: 'given' | 'detected' };
+  summary: {
+    problemFound: boolean;
+    verdict: string;
+    connections: number;
+    clientHellos: number;
+    withoutSni: number;
+    nonSniReset: number;
+    clients: number;
+    nonSniResetClients: number;
+  };
+  clients: ClientJson[];
+  connections: ConnectionJson[];
+}
+
+export function buildReport(version: string, captures: CaptureFacts[], verdicts: Verdicts): Report {
+  const connections = verdicts.connections.map(connectionJson);
+  const hellos = verdicts.connections.filter((o) => o.clientHello !== null);
+  const withoutSni = hellos.filter((o) => {
+    const s = o.clientHello?.hello.serverName.status;
+    return s !== 'present' && s !== 'unknown';
+  }).length;
+  const nonSniResetClients = verdicts.clients.filter((c) => (c.categories['non-sni-reset'] ?? 0) > 0).length;
+  return {
+    schemaVersion: 1,
+    tool: { name: 'sni-pcap', version },
+    captures: captures.map((c) => captureJson(c, verdicts.connections)),
+    ingress: verdicts.ingress,
+    summary: {
+      problemFound: verdicts.problemFound,
+      verdict: verdictSentence(verdicts),
+      connections: connections.length,
+      clientHellos: hellos.length,
+      withoutSni,
+      nonSniReset: verdicts.connections.filter((o) => o.category === 'non-sni-reset').length,
+      clients: verdicts.clients.length,
+      nonSniResetClients,
+    },
+    clients: verdicts.clients.map(clientJson),
+    connections,
+  };
+}
+
+/** The finding in one sentence. */
+export function verdictSentence(v: Verdicts): string {
+  const resetClients = v.clients.filter((c) => (c.categories['non-sni-reset'] ?? 0) > 0).length;
+  const nonSniOk = v.clients.filter((c) => (c.categories['non-sni-ok'] ?? 0) > 0).length;
+  const sniReset = v.clients.filter((c) => (c.categories['sni-reset'] ?? 0) > 0).length;
+  const hellos = v.connections.filter((o) => o.clientHello !== null).length;
+  if (resetClients > 0) {
+    return `${plural(resetClients, 'client sends', 'clients send')} ClientHellos without server_name and the ingress resets them.`;
+  }
+  if (hellos === 0) return 'No TLS ClientHello to the ingress was found in the capture.';
+  const parts: string[] = [];
+  if (nonSniOk > 0) parts.push(`${plural(nonSniOk, 'client sends', 'clients send')} ClientHellos without server_name and the ingress does not reset them`);
+  if (sniReset > 0) parts.push(`${plural(sniReset, 'client is', 'clients are')} reset although they send server_name (a host name no route knows?)`);
+  if (parts.length === 0) return `All ${plural(hellos, 'ClientHello', 'ClientHellos')} to the ingress carry server_name and none was reset before a ServerHello.`;
+  return parts.join('; ') + '.';
+}
+
+function plural(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+function captureJson(c: CaptureFacts, outcomes: readonly ConnectionOutcome[]): CaptureJson {
+  const s = c.summary;
+  return {
+    file: c.file,
+    format: s.format,
+    gzip: s.gzip,
+    linkTypes: s.linkTypes.map((t) => ({ type: t, name: linkTypeName(t) })),
+    packets: s.packets,
+    tcpPackets: c.tcpPackets,
+    firstTime: s.firstTime,
+    lastTime: s.lastTime,
+    drops: s.drops,
+    snappedPackets: s.snappedPackets,
+    truncated: s.truncated,
+    error: s.error,
+    skipped: c.skipped,
+    tunnels: Object.fromEntries(c.tunnels),
+    connections: c.connections,
+    connectionsEvicted: c.connectionsEvicted,
+    warnings: captureWarnings(c, outcomes),
+  };
+}
+
+function captureWarnings(c: CaptureFacts, outcomes: readonly ConnectionOutcome[]): string[] {
+  const w = [...c.summary.warnings];
+  if (c.summary.error !== null) w.push(`reading stopped early: ${c.summary.error}`);
+  const cut = outcomes.filter((o) => o.clientHello !== null && !o.clientHello.hello.complete && o.clientGap === 'snaplen');
+  const cutFrames = cut.map((o) => o.clientHello?.at.firstFrame ?? 0);
+  if (cut.length > 0) {
+    w.push(
+      `${plural(cut.length, 'ClientHello was', 'ClientHellos were')} cut short by the capture's snap length (frame ${cutFrames.slice(0, 10).join(', ')}${cut.length > 10 ? ', ...' : ''}); capture again with tcpdump -s 0`,
+    );
+  } else if (c.summary.snappedPackets > 0) {
+    w.push(`${plural(c.summary.snappedPackets, 'packet was', 'packets were')} cut by the snap length; if ClientHellos are missing, capture again with tcpdump -s 0`);
+  }
+  for (const [type, n] of c.unsupportedLinkTypes) w.push(`${plural(n, 'frame', 'frames')} of unsupported link type ${type} (${linkTypeName(type)}) skipped`);
+  if (c.summary.drops !== null && c.summary.drops > 0) w.push(`the capturing interface dropped ${c.summary.drops} packets: some connections may be incomplete`);
+  if (c.connectionsEvicted > 0) w.push(`${c.connectionsEvicted} connections were evicted from the connection table (limit reached); their outcome is what was seen until then`);
+  return w;
+}
+
+function connectionJson(o: ConnectionOutcome): ConnectionJson {
+  const ch = o.clientHello;
+  return {
+    capture: o.capture,
+    stream: o.stream,
+    client: o.client,
+    server: o.server,
+    ipVersion: o.ipVersion,
+    tunnel: o.tunnel,
+    packets: o.packets,
+    firstFrame: o.first.frame,
+    lastFrame: o.last.frame,
+    sideEvidence: o.sideEvidence,
+    syn: o.syn && { frame: o.syn.frame },
+    synAck: o.synAck && { frame: o.synAck.frame },
+    clientHello:
+      ch === null
+        ? null
+        : {
+            frame: ch.at.frame,
+            firstFrame: ch.at.firstFrame,
+            time: ch.at.time,
+            format: ch.hello.format,
+            complete: ch.hello.complete,
+            sni: ch.hello.serverName.name,
+            sniHex: ch.hello.serverName.hex,
+            sniStatus: ch.hello.serverName.status,
+            encryptedClientHello: ch.hello.encryptedClientHello,
+            versions: offeredVersions(ch.hello.supportedVersions, ch.hello.legacyVersion).map(versionName),
+            recordVersion: versionName(ch.hello.recordVersion),
+            legacyVersion: versionName(ch.hello.legacyVersion),
+            cipherSuites: ch.hello.cipherSuites.length,
+            extensions: ch.hello.extensions.map((e) => e.type),
+            alpn: ch.hello.alpn,
+            ja4: ch.ja4,
+            malformed: ch.hello.malformed,
+          },
+    clientHellos: o.clientHelloCount,
+    helloRetryRequest: o.helloRetryRequest && { frame: o.helloRetryRequest.frame },
+    serverHello: o.serverHello && { frame: o.serverHello.at.frame, version: versionName(o.serverHello.hello.version) },
+    serverAlert: o.serverAlert && {
+      frame: o.serverAlert.at.frame,
+      level: o.serverAlert.alert.level,
+      description: o.serverAlert.alert.description,
+      name: alertName(o.serverAlert.alert.description),
+    },
+    serverReset: o.serverReset && {
+      frame: o.serverReset.frame,
+      afterClientHelloMs: ch === null ? null : round3((o.serverReset.time - ch.at.time) * 1000),
+    },
+    clientReset: o.clientReset && { frame: o.clientReset.frame },
+    category: o.category,
+  };
+}
+
+/** The versions a client offers, best first: supported_versions without GREASE, else the legacy version. */
+export function offeredVersions(supported: number[], legacy: number): number[] {
+  const list = supported.filter((v) => !isGrease(v));
+  return list.length > 0 ? list : [legacy];
+}
+
+function clientJson(c: ClientVerdict): ClientJson {
+  return {
+    ip: c.ip,
+    verdict: c.verdict,
+    connections: c.connections,
+    withSni: c.withSni,
+    withoutSni: c.withoutSni,
+    resetByIngress: c.resetByIngress,
+    completed: c.completed,
+    categories: c.categories,
+  };
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}

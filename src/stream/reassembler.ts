@@ -1,0 +1,138 @@
+import { seqDiff } from '../tcp/segment.js';
+
+/** Receives one direction's bytes in sequence order. */
+export interface ByteSink {
+  data(bytes: Buffer, frame: number, time: number): void;
+  gap(cause: 'lost' | 'snaplen'): void;
+}
+
+export interface ReassemblyLimits {
+  /** Out-of-order bytes held per direction before the missing bytes are given up as lost. */
+  maxPendingBytes: number;
+  /** Out-of-order segments held per direction. */
+  maxPendingSegments: number;
+}
+
+export const DEFAULT_REASSEMBLY_LIMITS: ReassemblyLimits = {
+  maxPendingBytes: 256 * 1024,
+  maxPendingSegments: 512,
+};
+
+interface PendingSegment {
+  seq: number;
+  bytes: Buffer;
+  frame: number;
+  time: number;
+  /** Declared payload length (more than bytes.length when the snaplen cut it). */
+  length: number;
+}
+
+/**
+ * One direction of a TCP connection, rebuilt by sequence number: in-order bytes pass straight
+ * through (no copy), out-of-order segments wait in a bounded list, retransmitted and overlapping
+ * bytes are dropped (the first copy wins), and sequence numbers wrap at 2^32.
+ */
+export class DirectionStream {
+  /** Next expected sequence number, null until the first SYN or data segment. */
+  nextSeq: number | null = null;
+  /** The SYN's sequence number (initial sequence number), null when no SYN was seen. */
+  isn: number | null = null;
+  /** Set once a data byte has been delivered. */
+  delivered = false;
+  private pending: PendingSegment[] = [];
+  private pendingBytes = 0;
+  /** Out-of-order segments given up on (counted for the report). */
+  lostGaps = 0;
+
+  constructor(private readonly sink: ByteSink, private readonly limits: ReassemblyLimits) {}
+
+  /** A SYN (or SYN/ACK) from this direction: data starts at isn + 1. */
+  syn(seq: number): void {
+    this.isn = seq;
+    if (!this.delivered) {
+      this.nextSeq = (seq + 1) >>> 0;
+      this.pending = this.pending.filter((p) => seqDiff(this.nextSeq as number, p.seq + p.length) > 0);
+      this.pendingBytes = this.pending.reduce((n, p) => n + p.bytes.length, 0);
+    }
+  }
+
+  /** Where the stream starts when it is learned from the other side (the ACK of a SYN/ACK). */
+  expect(seq: number): void {
+    if (this.nextSeq === null) this.nextSeq = seq >>> 0;
+  }
+
+  /**
+   * A segment's payload: `buf[start, end)` is what was captured, `length` what the segment carried.
+   */
+  segment(seq: number, buf: Buffer, start: number, end: number, length: number, frame: number, time: number): void {
+    if (length <= 0) return;
+    if (this.nextSeq === null) this.nextSeq = seq;
+    const rel = seqDiff(this.nextSeq, seq);
+    if (rel + length <= 0) return; // all of it was delivered before: a retransmission
+    if (rel > 0) {
+      this.hold(seq, buf, start, end, length, frame, time);
+      return;
+    }
+    this.deliver(seq, buf, start, end, length, frame, time);
+    if (this.pending.length > 0) this.drain();
+  }
+
+  /** No more segments will come: give up on what is still missing. */
+  finish(): void {
+    while (this.pending.length > 0) {
+      this.skipToPending();
+      this.drain();
+    }
+  }
+
+  /** Drop held bytes: the reader wants no more. */
+  discard(): void {
+    this.pending = [];
+    this.pendingBytes = 0;
+  }
+
+  private deliver(seq: number, buf: Buffer, start: number, end: number, length: number, frame: number, time: number): void {
+    const skip = -seqDiff(this.nextSeq as number, seq); // bytes already delivered
+    const from = start + skip;
+    if (from < end) {
+      this.sink.data(buf.subarray(from, end), frame, time);
+      this.delivered = true;
+    }
+    this.nextSeq = (seq + length) >>> 0;
+    if (end - start < length) this.sink.gap('snaplen');
+  }
+
+  private hold(seq: number, buf: Buffer, start: number, end: number, length: number, frame: number, time: number): void {
+    const bytes = Buffer.from(buf.subarray(start, end)); // copy: the record's buffer is reused
+    let i = this.pending.length;
+    while (i > 0 && seqDiff(this.pending[i - 1].seq, seq) < 0) i--;
+    this.pending.splice(i, 0, { seq, bytes, frame, time, length });
+    this.pendingBytes += bytes.length;
+    if (this.pendingBytes > this.limits.maxPendingBytes || this.pending.length > this.limits.maxPendingSegments) {
+      this.skipToPending();
+      this.drain();
+    }
+  }
+
+  /** Delivers held segments that have become contiguous. */
+  private drain(): void {
+    while (this.pending.length > 0) {
+      const p = this.pending[0];
+      const rel = seqDiff(this.nextSeq as number, p.seq);
+      if (rel > 0) return;
+      this.pending.shift();
+      this.pendingBytes -= p.bytes.length;
+      if (rel + p.length > 0) this.deliver(p.seq, p.bytes, 0, p.bytes.length, p.length, p.frame, p.time);
+    }
+  }
+
+  /** The bytes before the first held segment are lost: say so and move on to it. */
+  private skipToPending(): void {
+    const first = this.pending[0];
+    if (seqDiff(this.nextSeq as number, first.seq) > 0) {
+      this.lostGaps++;
+      this.sink.gap('lost');
+      this.nextSeq = first.seq;
+    }
+  }
+}

@@ -1,0 +1,112 @@
+import { resetBeforeServerHello } from '../outcome/category.js';
+import type { Category, ConnectionOutcome } from '../outcome/types.js';
+
+export type Verdict = Category | 'mixed';
+
+export interface ClientVerdict {
+  ip: string;
+  /** The common category of the client's connections that carry a ClientHello; 'mixed' when they differ; 'no-tls' when none does. */
+  verdict: Verdict;
+  connections: number;
+  withSni: number;
+  withoutSni: number;
+  /** Connections the server reset after the ClientHello and before any ServerHello. */
+  resetByIngress: number;
+  /** Connections in which a ServerHello came. */
+  completed: number;
+  categories: Partial<Record<Category, number>>;
+}
+
+export interface IngressScope {
+  addresses: string[];
+  source: 'given' | 'detected';
+}
+
+export interface Verdicts {
+  ingress: IngressScope;
+  /** Connections whose server is an ingress address, in capture and stream order. */
+  connections: ConnectionOutcome[];
+  clients: ClientVerdict[];
+  /** At least one connection is 'non-sni-reset': the runbook's symptom. */
+  problemFound: boolean;
+}
+
+/**
+ * Scopes connections to the ingress and gives each client a verdict. Without a given ingress,
+ * the ingress is the set of endpoints that received ClientHellos.
+ */
+export function judge(outcomes: readonly ConnectionOutcome[], isIngress: ((ip: string) => boolean) | null, given: string[]): Verdicts {
+  let ingress: IngressScope;
+  let inScope: (ip: string) => boolean;
+  if (isIngress !== null) {
+    ingress = { addresses: given, source: 'given' };
+    inScope = isIngress;
+  } else {
+    const receivers = new Set<string>();
+    for (const o of outcomes) if (o.clientHello !== null) receivers.add(o.server.ip);
+    ingress = { addresses: [...receivers].sort(compareAddresses), source: 'detected' };
+    inScope = (ip) => receivers.has(ip);
+  }
+  const connections = outcomes.filter((o) => inScope(o.server.ip));
+  connections.sort((a, b) => a.capture - b.capture || a.first.frame - b.first.frame);
+
+  const byClient = new Map<string, ClientVerdict>();
+  for (const o of connections) {
+    let v = byClient.get(o.client.ip);
+    if (v === undefined) {
+      v = { ip: o.client.ip, verdict: 'no-tls', connections: 0, withSni: 0, withoutSni: 0, resetByIngress: 0, completed: 0, categories: {} };
+      byClient.set(o.client.ip, v);
+    }
+    v.connections++;
+    v.categories[o.category] = (v.categories[o.category] ?? 0) + 1;
+    if (o.clientHello !== null) {
+      const status = o.clientHello.hello.serverName.status;
+      if (status === 'present') v.withSni++;
+      else if (status !== 'unknown') v.withoutSni++;
+    }
+    if (resetBeforeServerHello(o)) v.resetByIngress++;
+    if (o.serverHello !== null) v.completed++;
+  }
+  for (const v of byClient.values()) v.verdict = verdictOf(v.categories);
+  const clients = [...byClient.values()].sort((a, b) => severity(a) - severity(b) || compareAddresses(a.ip, b.ip));
+  return { ingress, connections, clients, problemFound: connections.some((o) => o.category === 'non-sni-reset') };
+}
+
+function verdictOf(categories: Partial<Record<Category, number>>): Verdict {
+  const withHello = (Object.keys(categories) as Category[]).filter((c) => c !== 'no-tls');
+  if (withHello.length === 0) return 'no-tls';
+  return withHello.length === 1 ? withHello[0] : 'mixed';
+}
+
+const ORDER: Record<Verdict, number> = {
+  'non-sni-reset': 0,
+  mixed: 1,
+  'sni-reset': 2,
+  unknown: 3,
+  'non-sni-ok': 4,
+  'sni-ok': 5,
+  'no-tls': 6,
+};
+
+/** Clients with the runbook's symptom first. */
+function severity(v: ClientVerdict): number {
+  return v.categories['non-sni-reset'] ? -1 : ORDER[v.verdict];
+}
+
+/** Orders IPv4 before IPv6 and addresses numerically within a family. */
+export function compareAddresses(a: string, b: string): number {
+  const ka = addressKey(a);
+  const kb = addressKey(b);
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+}
+
+function addressKey(ip: string): string {
+  if (ip.includes(':')) {
+    const [head, tail = ''] = ip.split('::');
+    const h = head === '' ? [] : head.split(':');
+    const t = tail === '' ? [] : tail.split(':');
+    const groups = ip.includes('::') ? [...h, ...Array(8 - h.length - t.length).fill('0'), ...t] : h;
+    return '6' + groups.map((g) => g.padStart(4, '0')).join('');
+  }
+  return '4' + ip.split('.').map((p) => p.padStart(3, '0')).join('');
+}
