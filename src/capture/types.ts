@@ -6,7 +6,10 @@ export interface CaptureRecord {
   linkType: number;
   /** pcapng interface id (0 for classic pcap). */
   interfaceId: number;
-  /** Seconds since the epoch (fraction included). */
+  /**
+   * Seconds since the epoch (fraction included). A pcapng Simple Packet Block carries no
+   * timestamp: its record gets the time of the previous record in the file (0 if none).
+   */
   time: number;
   /** Bytes on the wire; `data.length` is what was captured (less when cut by the snaplen). */
   originalLength: number;
@@ -50,7 +53,31 @@ export interface CaptureSummary {
   warnings: string[];
 }
 
-/** Receives what a capture reader decodes, synchronously and in file order. */
+/**
+ * Receives what a capture reader decodes, synchronously and in file order.
+ *
+ * The reader passes the same record object on every call, updated in place, and `data` may
+ * point into a buffer that is reused afterwards: both are valid only during the call. Copy the
+ * fields (and `Buffer.from(record.data)`) of anything kept for later.
+ */
 export interface CaptureSink {
   record(record: CaptureRecord): void;
+}
+
+/** Bounds that keep a damaged or hostile capture from making the reader allocate without limit. */
+export interface CaptureLimits {
+  /**
+   * Largest pcapng block, and the hard ceiling for a classic pcap record's captured length.
+   * This also bounds the bytes the reader holds back to join a record split across chunks.
+   */
+  maxRecordBytes: number;
+  /**
+   * Classic pcap: a record header whose captured length exceeds max(this, the file's snaplen),
+   * capped by `maxRecordBytes`, is taken as damage and ends reading.
+   */
+  pcapMaxCaplen: number;
+  /** Interface Description Blocks allowed in one pcapng section (and listed in the summary). */
+  maxInterfaces: number;
+  /** Warnings kept in the summary; more are counted in one final warning. */
+  maxWarnings: number;
 }

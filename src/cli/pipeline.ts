@@ -1,6 +1,7 @@
 import { readCapture } from '../capture/input.js';
 import type { CaptureRecord } from '../capture/types.js';
-import { createNetworkDecoder } from '../ip/network.js';
+import { createNetworkDecoder } from '../ip/decoder.js';
+import { isSkip } from '../ip/index.js';
 import { ConnectionRecorder } from '../outcome/recorder.js';
 import type { ConnectionOutcome } from '../outcome/types.js';
 import type { CaptureFacts } from '../report/model.js';
@@ -33,7 +34,7 @@ export async function analyzeCapture(
     record(r: CaptureRecord): void {
       if (progress !== undefined && (r.frame & 0xffff) === 0) progress(r.frame);
       const ip = network.decode(r.linkType, r.data, r.time);
-      if (ip.kind === 'skip' || ip.protocol !== 6) return;
+      if (isSkip(ip) || ip.protocol !== 6) return;
       const tcp = decodeTcp(ip.data, ip.payloadOffset, ip.payloadEnd, ip.payloadLength);
       if (isTcpError(tcp)) {
         tcpErrors++;

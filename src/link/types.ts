@@ -7,6 +7,12 @@ export interface LinkFrame {
   offset: number;
   /** Number of 802.1Q / 802.1ad tags passed over. */
   vlanTags: number;
+  /**
+   * End of the network-layer packet when the link header states its length (PPPoE) and the
+   * frame holds all of it: bytes from here on are not part of the packet, whatever the IP
+   * header claims. Absent when only the captured frame bounds the packet.
+   */
+  end?: number;
 }
 
 export interface LinkError {

@@ -18,7 +18,8 @@ type PerDirection<T> = [T, T];
 export class ConnectionRecorder implements ConnectionObserver {
   private packets = 0;
   private first: FrameRef | null = null;
-  private last: FrameRef = { frame: 0, time: 0 };
+  private lastFrame = 0;
+  private lastTime = 0;
   private readonly synOnly: PerDirection<FrameRef | null> = [null, null];
   private readonly synAck: PerDirection<FrameRef | null> = [null, null];
   private readonly rst: PerDirection<FrameRef | null> = [null, null];
@@ -41,21 +42,27 @@ export class ConnectionRecorder implements ConnectionObserver {
   ) {}
 
   segment(dir: Direction, flags: number, _seq: number, _ack: number, frame: number, time: number): void {
-    const ref = { frame, time };
     this.packets++;
-    if (this.first === null) this.first = ref;
-    this.last = ref;
+    this.lastFrame = frame;
+    this.lastTime = time;
+    if (this.first === null) this.first = { frame, time };
+    if ((flags & (SYN | RST | FIN)) === 0) return;
     if (flags & SYN) {
-      if (flags & ACK) this.synAck[dir] ??= ref;
-      else this.synOnly[dir] ??= ref;
+      if (flags & ACK) this.synAck[dir] ??= { frame, time };
+      else this.synOnly[dir] ??= { frame, time };
     }
     if (flags & RST) {
-      this.rst[dir] ??= ref;
+      this.rst[dir] ??= { frame, time };
       // Nothing after a reset can change the outcome: stop reading both directions.
       this.stopReader(0);
       this.stopReader(1);
     }
-    if (flags & FIN) this.fin[dir] ??= ref;
+    if (flags & FIN) this.fin[dir] ??= { frame, time };
+  }
+
+  /** Reset, or both sides sent FIN: only stragglers can follow. */
+  get closing(): boolean {
+    return this.rst[0] !== null || this.rst[1] !== null || (this.fin[0] !== null && this.fin[1] !== null);
   }
 
   wantsData(dir: Direction): boolean {
@@ -74,7 +81,7 @@ export class ConnectionRecorder implements ConnectionObserver {
   close(reason: CloseReason): void {
     for (const dir of [0, 1] as const) {
       const reader = this.readers[dir];
-      if (reader !== null && !reader.done) reader.end(this.last.frame, this.last.time);
+      if (reader !== null && !reader.done) reader.end(this.lastFrame, this.lastTime);
     }
     this.done(this.outcome(reason));
   }
@@ -146,7 +153,8 @@ export class ConnectionRecorder implements ConnectionObserver {
     const { conn } = this;
     const endpointA = { ip: formatAddress(conn.addressA, 0, conn.ipVersion), port: conn.portA };
     const endpointB = { ip: formatAddress(conn.addressB, 0, conn.ipVersion), port: conn.portB };
-    const first = this.first ?? this.last;
+    const last = { frame: this.lastFrame, time: this.lastTime };
+    const first = this.first ?? last;
     const outcome: ConnectionOutcome = {
       stream: conn.id,
       capture: this.capture,
@@ -157,7 +165,7 @@ export class ConnectionRecorder implements ConnectionObserver {
       tunnel: conn.tunnel,
       packets: this.packets,
       first,
-      last: this.last,
+      last,
       syn: this.synOnly[c],
       synAck: this.synAck[s],
       clientHello: this.hello[c],

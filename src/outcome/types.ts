@@ -57,6 +57,6 @@ export interface ConnectionOutcome {
   clientFin: FrameRef | null;
   /** Client bytes went missing before the ClientHello was whole ('snaplen': cut by the capture's snap length). */
   clientGap: 'lost' | 'snaplen' | null;
-  closedBy: 'end-of-capture' | 'port-reuse' | 'evicted';
+  closedBy: 'closed' | 'end-of-capture' | 'port-reuse' | 'evicted';
   category: Category;
 }

@@ -26,20 +26,28 @@ export interface ConnectionObserver {
   gap(dir: Direction, cause: 'lost' | 'snaplen'): void;
   /** False once this direction's bytes are of no more use: they are then not reassembled at all. */
   wantsData(dir: Direction): boolean;
-  /** The connection ends: reset, replaced by a new one on the same ports, evicted, or end of capture. */
+  /** True once the connection was reset or both sides sent FIN: it is let go after a short linger. */
+  readonly closing: boolean;
+  /** The connection ends: closed, replaced by a new one on the same ports, evicted, or end of capture. */
   close(reason: CloseReason): void;
 }
 
-export type CloseReason = 'end-of-capture' | 'port-reuse' | 'evicted';
+export type CloseReason = 'closed' | 'end-of-capture' | 'port-reuse' | 'evicted';
 
 export interface ConnectionLimits extends ReassemblyLimits {
   /** Connections tracked at once; the least recently started is closed ('evicted') to make room. */
   maxConnections: number;
+  /** Capture seconds a reset or finished connection is kept for stragglers (the other side's RST, last ACKs). */
+  lingerSeconds: number;
+  /** Finished connections remembered so that their stragglers do not open new ones. */
+  maxRemembered: number;
 }
 
 export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
   ...DEFAULT_REASSEMBLY_LIMITS,
   maxConnections: 65536,
+  lingerSeconds: 2,
+  maxRemembered: 65536,
 };
 
 export interface ConnectionStats {
@@ -47,13 +55,18 @@ export interface ConnectionStats {
   evicted: number;
   portReuses: number;
   lostGaps: number;
+  /** Packets of connections already finished (late ACKs, retransmitted RSTs), not attributed. */
+  stragglers: number;
 }
 
 interface Entry {
+  key: string;
   conn: TcpConnection;
   observer: ConnectionObserver;
   streams: [DirectionStream, DirectionStream];
   packets: number;
+  /** Capture time at which it started closing, -1 while open. */
+  closingSince: number;
 }
 
 /**
@@ -63,8 +76,13 @@ interface Entry {
  */
 export class ConnectionTable {
   private readonly table = new Map<string, Entry>();
+  /** Connections closing, oldest first. */
+  private closing: Entry[] = [];
+  private closingHead = 0;
+  /** Keys of finished connections, oldest first. */
+  private readonly finished = new Set<string>();
   private nextId = 0;
-  readonly stats: ConnectionStats = { connections: 0, evicted: 0, portReuses: 0, lostGaps: 0 };
+  readonly stats: ConnectionStats = { connections: 0, evicted: 0, portReuses: 0, lostGaps: 0, stragglers: 0 };
   private readonly limits: ConnectionLimits;
 
   constructor(
@@ -85,14 +103,24 @@ export class ConnectionTable {
       data.toString('latin1', hi, hi + addrLen) +
       String.fromCharCode(order <= 0 ? tcp.srcPort : tcp.dstPort, order <= 0 ? tcp.dstPort : tcp.srcPort);
 
+    if (this.closingHead < this.closing.length) this.letGo(time);
     let entry = this.table.get(key);
     const synOnly = (tcp.flags & (SYN | ACK | RST)) === SYN;
     if (entry !== undefined && synOnly && this.startsNewConnection(entry, ip, tcp)) {
       this.stats.portReuses++;
-      this.retire(key, entry, 'port-reuse');
+      this.retire(entry, 'port-reuse');
       entry = undefined;
     }
-    if (entry === undefined) entry = this.create(key, ip, tcp);
+    if (entry === undefined) {
+      if (this.finished.has(key)) {
+        if (!synOnly) {
+          this.stats.stragglers++;
+          return;
+        }
+        this.finished.delete(key);
+      }
+      entry = this.create(key, ip, tcp);
+    }
 
     entry.packets++;
     const dir: Direction = sameAddress(entry.conn.addressA, data, ip.srcOffset) && entry.conn.portA === tcp.srcPort ? 0 : 1;
@@ -114,11 +142,42 @@ export class ConnectionTable {
       );
       if (!entry.observer.wantsData(dir)) stream.discard();
     }
+    if (entry.closingSince < 0 && entry.observer.closing) {
+      entry.closingSince = time;
+      this.closing.push(entry);
+    }
+  }
+
+  /** Retires connections that have been closing for longer than the linger time. */
+  private letGo(now: number): void {
+    while (this.closingHead < this.closing.length) {
+      const entry = this.closing[this.closingHead];
+      if (this.table.get(entry.key) === entry) {
+        if (now - entry.closingSince < this.limits.lingerSeconds) break;
+        this.retire(entry, 'closed');
+        this.remember(entry.key);
+      }
+      this.closingHead++;
+    }
+    if (this.closingHead > 1024 && this.closingHead * 2 > this.closing.length) {
+      this.closing = this.closing.slice(this.closingHead);
+      this.closingHead = 0;
+    }
+  }
+
+  private remember(key: string): void {
+    this.finished.add(key);
+    if (this.finished.size > this.limits.maxRemembered) {
+      const oldest = this.finished.values().next().value;
+      if (oldest !== undefined) this.finished.delete(oldest);
+    }
   }
 
   /** End of capture: every open connection is closed. */
   finish(): void {
-    for (const [key, entry] of this.table) this.retire(key, entry, 'end-of-capture');
+    for (const entry of this.table.values()) this.retire(entry, 'end-of-capture');
+    this.closing = [];
+    this.closingHead = 0;
   }
 
   get size(): number {
@@ -134,10 +193,10 @@ export class ConnectionTable {
 
   private create(key: string, ip: IpPacket, tcp: TcpSegment): Entry {
     if (this.table.size >= this.limits.maxConnections) {
-      const oldest = this.table.entries().next().value;
+      const oldest = this.table.values().next().value;
       if (oldest !== undefined) {
         this.stats.evicted++;
-        this.retire(oldest[0], oldest[1], 'evicted');
+        this.retire(oldest, 'evicted');
       }
     }
     const addrLen = ip.version === 4 ? 4 : 16;
@@ -156,17 +215,17 @@ export class ConnectionTable {
       new DirectionStream(directionSink(observer, 0), this.limits),
       new DirectionStream(directionSink(observer, 1), this.limits),
     ];
-    const entry: Entry = { conn, observer, streams, packets: 0 };
+    const entry: Entry = { key, conn, observer, streams, packets: 0, closingSince: -1 };
     this.table.set(key, entry);
     return entry;
   }
 
-  private retire(key: string, entry: Entry, reason: CloseReason): void {
+  private retire(entry: Entry, reason: CloseReason): void {
     for (const dir of [0, 1] as const) {
       if (entry.observer.wantsData(dir)) entry.streams[dir].finish();
       this.stats.lostGaps += entry.streams[dir].lostGaps;
     }
-    this.table.delete(key);
+    this.table.delete(entry.key);
     entry.observer.close(reason);
   }
 }

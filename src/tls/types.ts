@@ -23,7 +23,7 @@ export interface ClientHello {
   legacyVersion: number;
   /** supported_versions (extension 43) in the order offered, GREASE included; empty when absent. */
   supportedVersions: number[];
-  /** The 32-byte random (for SSLv2 the challenge, left-padded to 32 bytes); a copy. */
+  /** The 32-byte random (for SSLv2 the challenge, left-padded to 32 bytes); a copy. Shorter only when a prefix ends inside it. */
   random: Buffer;
   cipherSuites: number[];
   /** Extensions in wire order; empty when there is no extension block. */
@@ -33,6 +33,8 @@ export interface ClientHello {
   serverName: ServerName;
   /** ALPN protocol names in order (decoded like the SNI), empty when absent. */
   alpn: string[];
+  /** The ALPN protocol names' raw bytes in hex, same order as `alpn` (JA4 needs the bytes). */
+  alpnHex?: string[];
   /** signature_algorithms (extension 13) in order, empty when absent. */
   signatureAlgorithms: number[];
   /** encrypted_client_hello (0xfe0d) present: the SNI is then the outer, public name. */
@@ -41,7 +43,7 @@ export interface ClientHello {
   complete: boolean;
   /** Why decoding stopped early or what was inconsistent, null when the hello is well-formed. */
   malformed: string | null;
-  /** Handshake message length as declared (body, without the 4-byte header). */
+  /** Handshake message length as declared (body, without the 4-byte header); for an SSLv2-format hello, the record length. */
   length: number;
 }
 

@@ -1,0 +1,226 @@
+/**
+ * ClientHello body decoder (RFC 8446 section 4.1.2; RFC 5246 section 7.4.1.2 for the optional
+ * extension block of older versions). Works on the handshake body, after the 4-byte handshake
+ * header, and never throws: problems are reported in `malformed`.
+ */
+import { clampEnd, u16 } from './bytes.js';
+import {
+  EXT_ALPN,
+  EXT_ENCRYPTED_CLIENT_HELLO,
+  EXT_SERVER_NAME,
+  EXT_SIGNATURE_ALGORITHMS,
+  EXT_SUPPORTED_VERSIONS,
+  decodeAlpn,
+  decodeServerName,
+  decodeSignatureAlgorithms,
+  decodeSupportedVersions,
+} from './extensions.js';
+import type { ClientHello } from './types.js';
+
+export interface ClientHelloContext {
+  /** Version of the record that carried the message's first byte (0 when unknown). */
+  recordVersion?: number;
+  /**
+   * The body length declared in the handshake header. Only needed when the window is a prefix
+   * (`complete` false): a length field that overruns the declared message is then an
+   * inconsistency, one that only overruns the prefix is a cut.
+   */
+  declaredLength?: number;
+  /** What cut a prefix short ('a lost segment', 'the end of the stream' ...), used in `malformed`. */
+  cutBy?: string;
+}
+
+/** Outcome of asking for `n` more bytes at the cursor. */
+type Need = 'ok' | 'cut' | 'overrun';
+
+/**
+ * Decodes a ClientHello body in buf[offset, end). With `complete` false the window is a prefix of
+ * the body (cut by a gap, the snap length or the end of the capture): fields are decoded as far as
+ * the bytes go, and a server_name extension that was not reached gives status 'unknown'.
+ */
+export function decodeClientHello(
+  buf: Buffer,
+  offset: number,
+  end: number,
+  complete: boolean,
+  context: ClientHelloContext = {},
+): ClientHello {
+  const avail = clampEnd(buf, end);
+  const start = Math.min(Math.max(0, offset), avail);
+  const available = avail - start;
+  const declared = complete ? available : (context.declaredLength ?? Number.POSITIVE_INFINITY);
+  const msgEnd = start + declared;
+  const lim = Math.min(avail, msgEnd);
+
+  const hello: ClientHello = {
+    format: 'tls',
+    recordVersion: context.recordVersion ?? 0,
+    legacyVersion: 0,
+    supportedVersions: [],
+    random: Buffer.alloc(0),
+    cipherSuites: [],
+    extensions: [],
+    hasExtensionBlock: false,
+    serverName: { status: 'unknown', name: null, hex: null },
+    alpn: [],
+    alpnHex: [],
+    signatureAlgorithms: [],
+    encryptedClientHello: false,
+    complete,
+    malformed: null,
+    length: Number.isFinite(declared) ? declared : available,
+  };
+
+  let sniDecided = false;
+  const note = (reason: string): void => {
+    hello.malformed ??= reason;
+  };
+  const truncated = (): string => {
+    const by = context.cutBy === undefined ? 'truncated' : `truncated by ${context.cutBy}`;
+    return Number.isFinite(declared) ? `${by} after ${available} of ${declared} bytes` : `${by} after ${available} bytes`;
+  };
+  const finish = (how: 'cut' | 'overrun', reason: string): ClientHello => {
+    if (how === 'cut') {
+      note(truncated());
+      if (!sniDecided) hello.serverName = { status: 'unknown', name: null, hex: null };
+    } else {
+      note(reason);
+      if (!sniDecided) hello.serverName = { status: 'malformed', name: null, hex: null };
+    }
+    return hello;
+  };
+  const need = (p: number, n: number): Need => {
+    if (p + n <= lim) return 'ok';
+    return p + n > msgEnd ? 'overrun' : 'cut';
+  };
+
+  let p = start;
+  let r = need(p, 2);
+  if (r !== 'ok') return finish(r, 'legacy_version: message too short');
+  hello.legacyVersion = u16(buf, p);
+  p += 2;
+
+  r = need(p, 32);
+  if (r !== 'ok') {
+    hello.random = Buffer.from(buf.subarray(p, lim));
+    return finish(r, 'random: message too short');
+  }
+  hello.random = Buffer.from(buf.subarray(p, p + 32));
+  p += 32;
+
+  r = need(p, 1);
+  if (r !== 'ok') return finish(r, 'session id length missing');
+  const sessionIdLength = buf[p]!;
+  p += 1;
+  if (sessionIdLength > 32) note(`session id length ${sessionIdLength} exceeds 32`);
+  r = need(p, sessionIdLength);
+  if (r !== 'ok') return finish(r, `session id length ${sessionIdLength} overruns the message`);
+  p += sessionIdLength;
+
+  r = need(p, 2);
+  if (r !== 'ok') return finish(r, 'cipher suites length missing');
+  const cipherLength = u16(buf, p);
+  p += 2;
+  if (cipherLength === 0) note('no cipher suites');
+  else if (cipherLength % 2 !== 0) note(`odd cipher suites length ${cipherLength}`);
+  r = need(p, cipherLength);
+  const cipherStop = r === 'ok' ? p + cipherLength : lim;
+  for (let q = p; q + 2 <= cipherStop; q += 2) hello.cipherSuites.push(u16(buf, q));
+  if (r !== 'ok') {
+    return finish(r, `cipher suites length ${cipherLength} overruns the message (${msgEnd - p} bytes left)`);
+  }
+  p += cipherLength;
+
+  r = need(p, 1);
+  if (r !== 'ok') return finish(r, 'compression methods length missing');
+  const compressionLength = buf[p]!;
+  p += 1;
+  if (compressionLength === 0) note('no compression methods');
+  r = need(p, compressionLength);
+  if (r !== 'ok') return finish(r, `compression methods length ${compressionLength} overruns the message`);
+  p += compressionLength;
+
+  if (p === msgEnd) {
+    hello.serverName = { status: 'absent', name: null, hex: null };
+    return hello;
+  }
+  r = need(p, 2);
+  if (r !== 'ok') return finish(r, 'one byte where the extensions length should be');
+  hello.hasExtensionBlock = true;
+  const blockLength = u16(buf, p);
+  p += 2;
+  const blockEnd = p + blockLength;
+  if (blockEnd > msgEnd) {
+    return finish('overrun', `extensions length ${blockLength} overruns the message (${msgEnd - p} bytes left)`);
+  }
+
+  const seen = new Set<number>();
+  while (p < blockEnd) {
+    if (p + 4 > blockEnd) return finish('overrun', `${blockEnd - p} stray bytes at the end of the extensions block`);
+    if (p + 4 > lim) return finish('cut', '');
+    const type = u16(buf, p);
+    const length = u16(buf, p + 2);
+    const dataStart = p + 4;
+    const dataEnd = dataStart + length;
+    if (dataEnd > blockEnd) {
+      if (type === EXT_SERVER_NAME && !sniDecided) {
+        hello.serverName = { status: 'malformed', name: null, hex: null };
+        sniDecided = true;
+      }
+      return finish('overrun', `extension ${type} length ${length} overruns the extensions block`);
+    }
+    hello.extensions.push({ type, length });
+    if (type === EXT_ENCRYPTED_CLIENT_HELLO) hello.encryptedClientHello = true;
+    if (dataEnd > lim) return finish('cut', '');
+    if (seen.has(type)) {
+      note(`duplicate extension ${type}`);
+    } else {
+      seen.add(type);
+      decodeExtension(hello, type, buf, dataStart, dataEnd, note);
+      if (type === EXT_SERVER_NAME) sniDecided = true;
+    }
+    p = dataEnd;
+  }
+  if (!sniDecided) hello.serverName = { status: 'absent', name: null, hex: null };
+  if (blockEnd < msgEnd && Number.isFinite(msgEnd)) note(`${msgEnd - blockEnd} bytes after the extensions`);
+  return hello;
+}
+
+function decodeExtension(
+  hello: ClientHello,
+  type: number,
+  buf: Buffer,
+  start: number,
+  end: number,
+  note: (reason: string) => void,
+): void {
+  switch (type) {
+    case EXT_SERVER_NAME: {
+      const result = decodeServerName(buf, start, end);
+      hello.serverName = result.serverName;
+      if (result.problem !== null) note(result.problem);
+      break;
+    }
+    case EXT_ALPN: {
+      const result = decodeAlpn(buf, start, end);
+      hello.alpn = result.protocols;
+      hello.alpnHex = result.hex;
+      if (result.problem !== null) note(result.problem);
+      break;
+    }
+    case EXT_SUPPORTED_VERSIONS: {
+      const result = decodeSupportedVersions(buf, start, end);
+      hello.supportedVersions = result.values;
+      if (result.problem !== null) note(result.problem);
+      break;
+    }
+    case EXT_SIGNATURE_ALGORITHMS: {
+      const result = decodeSignatureAlgorithms(buf, start, end);
+      hello.signatureAlgorithms = result.values;
+      if (result.problem !== null) note(result.problem);
+      break;
+    }
+    default:
+      break;
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * Decoders and stream reader against tshark's answers for real captures (fixtures extracted once
+ * from the shared corpus, see testdata/README.md).
+ */
+import { describe, expect, it } from 'vitest';
+import { decodeClientHello } from './client-hello.js';
+import { direction, feed, fixtureNames, handshakeBody, loadFixture, readAll, recordingReader } from './testing/fixtures.js';
+import type { ClientHello } from './types.js';
+
+const hex = (n: number): string => `0x${n.toString(16).padStart(4, '0')}`;
+
+const helloCases = fixtureNames().flatMap((capture) =>
+  (loadFixture(capture).clientHellos ?? []).map((fixture) => ({ capture, frame: fixture.frame, fixture })),
+);
+
+describe('ClientHellos against tshark', () => {
+  it('covers the fixtures', () => {
+    expect(helloCases.length).toBeGreaterThan(90);
+  });
+
+  it.each(helloCases)('$capture frame $frame', ({ fixture }) => {
+    const data = Buffer.from(fixture.data, 'hex');
+    const expected = fixture.expected!;
+    const read = readAll(data);
+    expect(read.clientHellos.length).toBeGreaterThanOrEqual(1);
+    const hello: ClientHello = read.clientHellos[0]!.hello;
+
+    if (!expected.sslv2Record) {
+      const body = handshakeBody(data, 1)!;
+      const direct = decodeClientHello(body, 0, body.length, true, { recordVersion: hello.recordVersion });
+      expect(direct).toEqual(hello);
+    }
+    expect(hello.format).toBe(expected.sslv2Record ? 'sslv2' : 'tls');
+    expect(hex(hello.recordVersion)).toBe(expected.recordVersion);
+    expect(hex(hello.legacyVersion)).toBe(expected.handshakeVersion);
+    expect(hello.complete).toBe(true);
+    if (expected.sni !== null) {
+      expect(hello.serverName.status).toBe('present');
+      expect(hello.serverName.name).toBe(expected.sni);
+    } else {
+      expect(hello.serverName.status).not.toBe('present');
+    }
+    expect(hello.extensions.some((e) => e.type === 0)).toBe(expected.sniExtensionPresent);
+    expect(hello.extensions.map((e) => e.type)).toEqual(expected.extensionsReported ? expected.extensionTypes : []);
+    expect(hello.supportedVersions.map(hex)).toEqual(expected.supportedVersions);
+    expect(hello.encryptedClientHello).toBe(expected.echExtensionPresent);
+  });
+});
+
+function hellosOf(capture: string): ClientHello[] {
+  return (loadFixture(capture).clientHellos ?? []).map((f) => readAll(Buffer.from(f.data, 'hex')).clientHellos[0]!.hello);
+}
+
+describe('edge cases in the corpus', () => {
+  it('SSLv2 hellos: format sslv2, SNI absent', () => {
+    for (const capture of ['zeek__ssl-v2.pcap', 'arkime__pppoe.pcap']) {
+      const [hello] = hellosOf(capture);
+      expect(hello).toMatchObject({ format: 'sslv2', recordVersion: 0x0002, serverName: { status: 'absent' } });
+    }
+  });
+
+  it('ossfuzz seed: a zero-length server_name is empty; an empty extension block has no SNI', () => {
+    const [first, second] = hellosOf('ndpi__ossfuzz_seed_fake_traces_1.pcapng');
+    expect(first!.serverName.status).toBe('empty');
+    expect(first!.extensions).toEqual([{ type: 0, length: 0 }]);
+    expect(second).toMatchObject({ hasExtensionBlock: true, extensions: [], serverName: { status: 'absent' } });
+  });
+
+  it('pcpp ssl-malformed1: server_name present but undecodable', () => {
+    const [hello] = hellosOf('pcpp__ssl-malformed1.pcap');
+    expect(hello!.serverName.status).toBe('malformed');
+    expect(hello!.malformed).toMatch(/^server_name: /);
+  });
+
+  it('pcpp tls_zero_size_ext: zero-length extensions are listed with length 0', () => {
+    const [hello] = hellosOf('pcpp__tls_zero_size_ext.pcap');
+    expect(hello!.extensions.filter((e) => e.length === 0).length).toBeGreaterThan(0);
+    expect(hello!.malformed).toBeNull();
+  });
+
+  it('ECH: outer SNI is the public name, flag set', () => {
+    for (const capture of ['ndpi__tls_ech.pcapng', 'zeek__tls13-ech.pcap']) {
+      for (const hello of hellosOf(capture)) {
+        expect(hello.encryptedClientHello).toBe(true);
+        expect(hello.serverName.status).toBe('present');
+      }
+    }
+  });
+
+  it('fuzzed ESNI and draft ESNI hellos: no server_name extension', () => {
+    for (const capture of ['ndpi__tls-esni-fuzzed.pcap', 'ndpi__encrypted_sni.pcap']) {
+      for (const hello of hellosOf(capture)) {
+        expect(hello.serverName.status).toBe('absent');
+        expect(hello.extensions.some((e) => e.type === 0xffce)).toBe(true);
+      }
+    }
+  });
+
+  it('inconsistent cipher-suite lengths', () => {
+    const hellos = hellosOf('ndpi__tls_cipher_lens.pcap');
+    expect(hellos.map((h) => h.serverName.status)).toEqual(['present', 'malformed', 'malformed', 'absent', 'malformed']);
+    expect(hellos.map((h) => h.malformed)).toEqual([
+      null,
+      'cipher suites length 134 overruns the message (133 bytes left)',
+      'odd cipher suites length 133',
+      'no compression methods',
+      'no cipher suites',
+    ]);
+  });
+});
+
+describe('stream reader on whole connections against tshark', () => {
+  const captures = fixtureNames().filter((c) => (loadFixture(c).tsharkHellos ?? []).length > 0);
+
+  it.each(captures)('%s', (capture) => {
+    const fixture = loadFixture(capture);
+    const found: Array<{ frame: number; firstFrame: number; stream: number; srcPort: number; sni: string | null }> = [];
+    const directions = new Map<string, [number, number]>();
+    for (const s of fixture.segments!) directions.set(`${s.stream}/${s.srcPort}`, [s.stream, s.srcPort]);
+    for (const [stream, srcPort] of directions.values()) {
+      const { reader, recorded } = recordingReader();
+      feed(reader, direction(fixture.segments!, stream, srcPort));
+      reader.end(0, 0);
+      expect(reader.state).toBe('tls');
+      for (const { hello, at } of recorded.clientHellos) {
+        expect(hello.complete).toBe(true);
+        found.push({ frame: at.frame, firstFrame: at.firstFrame, stream, srcPort, sni: hello.serverName.name });
+      }
+    }
+    const expected = fixture.tsharkHellos!.map((h) => ({
+      frame: h.frame,
+      firstFrame: h.segmentFrames[0]!,
+      stream: h.stream,
+      srcPort: h.srcPort,
+      sni: h.sni,
+    }));
+    const order = (a: { frame: number }, b: { frame: number }): number => a.frame - b.frame;
+    expect(found.sort(order)).toEqual(expected.sort(order));
+  });
+
+  it('server sides: HelloRetryRequest then ServerHello after a ChangeCipherSpec', () => {
+    for (const capture of ['zeek__hrr.pcap', 'ndpi__pgsql2.pcapng']) {
+      const fixture = loadFixture(capture);
+      const clientPort = fixture.tsharkHellos![0]!.srcPort;
+      const serverPort = fixture.segments!.find((s) => s.stream === 0 && s.srcPort !== clientPort)!.srcPort;
+      const { reader, recorded } = recordingReader();
+      feed(reader, direction(fixture.segments!, 0, serverPort));
+      expect(recorded.serverHellos.map((s) => s.hello.helloRetryRequest)).toEqual([true, false]);
+      expect(reader.done).toBe(true); // application data followed
+    }
+  });
+});

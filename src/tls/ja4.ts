@@ -1,0 +1,122 @@
+/**
+ * JA4 TLS client fingerprint, per FoxIO's JA4 specification (technical_details/JA4.md in
+ * FoxIO-LLC/ja4; JA4 itself is BSD-3-Clause):
+ *
+ *   a: t|q, 2-char version, d|i, 2-digit cipher count, 2-digit extension count, ALPN first+last
+ *   b: sha256 (first 12 hex) of the sorted cipher suites
+ *   c: sha256 (first 12 hex) of the sorted extensions minus SNI and ALPN, then "_" and the
+ *      signature algorithms in wire order
+ *
+ * GREASE values are ignored everywhere. Choices where the specification leaves room:
+ * - 'd' means the server_name extension exists (as the specification says), so an empty or
+ *   malformed server_name still gives 'd'; `hello.serverName.status` tells them apart.
+ * - supported_versions wins when it holds a non-GREASE value; otherwise the hello's own version.
+ *   The version is the numerically highest one, so a TLS 1.3 draft (0x7fxx) or a private version
+ *   offered alongside 0x0304 gives "00", as any unknown version does.
+ * - SSLv2-format hellos: version from the hello's client version (0x0002 "s2", 0x0301 "10" ...),
+ *   'i', the cipher specs that map to TLS cipher suites (0x00XXXX), no extensions and no ALPN,
+ *   so part c is 000000000000. Implementations that only count TLS cipher-suite fields see no
+ *   ciphers in such a hello and may print 00 and 000000000000 for part b.
+ * - A hello decoded from a prefix (complete=false) is fingerprinted from what was decoded.
+ */
+import { createHash } from 'node:crypto';
+import { hex16, isGrease } from './bytes.js';
+import { EXT_ALPN, EXT_SERVER_NAME } from './extensions.js';
+import type { ClientHello } from './types.js';
+
+export type Ja4Transport = 'tcp' | 'quic';
+
+const EMPTY_HASH = '000000000000';
+
+const VERSION_CODES = new Map<number, string>([
+  [0x0304, '13'],
+  [0x0303, '12'],
+  [0x0302, '11'],
+  [0x0301, '10'],
+  [0x0300, 's3'],
+  [0x0002, 's2'],
+  [0xfeff, 'd1'],
+  [0xfefd, 'd2'],
+  [0xfefc, 'd3'],
+]);
+
+function versionCode(hello: ClientHello): string {
+  const offered = hello.supportedVersions.filter((v) => !isGrease(v));
+  const version = offered.length > 0 ? Math.max(...offered) : hello.legacyVersion;
+  return VERSION_CODES.get(version) ?? '00';
+}
+
+function count(n: number): string {
+  return String(Math.min(n, 99)).padStart(2, '0');
+}
+
+function isAlphanumeric(byte: number): boolean {
+  return (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5a) || (byte >= 0x61 && byte <= 0x7a);
+}
+
+/** Raw bytes of the first ALPN value: from `alpnHex` when the decoder kept it, else the text as UTF-8. */
+function firstAlpnBytes(hello: ClientHello): Buffer | null {
+  const hex = hello.alpnHex?.[0];
+  if (hex !== undefined) return Buffer.from(hex, 'hex');
+  const text = hello.alpn[0];
+  return text === undefined ? null : Buffer.from(text, 'utf8');
+}
+
+/** First and last characters of the first ALPN value; hex digits when either end is not ASCII alphanumeric. */
+export function ja4Alpn(value: Buffer | null): string {
+  if (value === null || value.length === 0) return '00';
+  const first = value[0]!;
+  const last = value[value.length - 1]!;
+  if (isAlphanumeric(first) && isAlphanumeric(last)) return String.fromCharCode(first, last);
+  const hex = value.toString('hex');
+  return hex[0]! + hex[hex.length - 1]!;
+}
+
+function hash12(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 12);
+}
+
+interface Ja4Parts {
+  a: string;
+  ciphers: string;
+  extensions: string;
+  signatureAlgorithms: string;
+}
+
+function parts(hello: ClientHello, transport: Ja4Transport): Ja4Parts {
+  const ciphers = hello.cipherSuites.filter((c) => !isGrease(c));
+  const extensionTypes = hello.extensions.map((e) => e.type).filter((t) => !isGrease(t));
+  const hasServerName = extensionTypes.includes(EXT_SERVER_NAME);
+  const a =
+    (transport === 'quic' ? 'q' : 't') +
+    versionCode(hello) +
+    (hasServerName ? 'd' : 'i') +
+    count(ciphers.length) +
+    count(extensionTypes.length) +
+    ja4Alpn(firstAlpnBytes(hello));
+  const sortedHex = (values: number[]): string => [...values].sort((x, y) => x - y).map(hex16).join(',');
+  return {
+    a,
+    ciphers: sortedHex(ciphers),
+    extensions: sortedHex(extensionTypes.filter((t) => t !== EXT_SERVER_NAME && t !== EXT_ALPN)),
+    signatureAlgorithms: hello.signatureAlgorithms.filter((s) => !isGrease(s)).map(hex16).join(','),
+  };
+}
+
+function extensionsAndAlgorithms(p: Ja4Parts): string {
+  return p.signatureAlgorithms === '' ? p.extensions : `${p.extensions}_${p.signatureAlgorithms}`;
+}
+
+/** The JA4 fingerprint of a ClientHello, e.g. "t13d1516h2_8daaf6152771_e5627efa2ab1". */
+export function ja4(hello: ClientHello, transport: Ja4Transport): string {
+  const p = parts(hello, transport);
+  const b = p.ciphers === '' ? EMPTY_HASH : hash12(p.ciphers);
+  const c = p.extensions === '' ? EMPTY_HASH : hash12(extensionsAndAlgorithms(p));
+  return `${p.a}_${b}_${c}`;
+}
+
+/** JA4_r: the same fingerprint with the lists in clear instead of hashed. */
+export function ja4Raw(hello: ClientHello, transport: Ja4Transport): string {
+  const p = parts(hello, transport);
+  return `${p.a}_${p.ciphers}_${extensionsAndAlgorithms(p)}`;
+}

@@ -1,0 +1,481 @@
+/**
+ * Reads one direction of a TCP connection as TLS: finds the records by content, reassembles
+ * records across pushes and handshake messages across records, and reports ClientHello,
+ * ServerHello and plaintext Alert messages.
+ *
+ * Memory: a record that straddles pushes is copied into a carry buffer (at most one record,
+ * about 18 KiB); a ClientHello or ServerHello that spans records is copied until complete (at
+ * most `maxHandshakeBytes`); other handshake messages are skipped without being kept; while
+ * looking for TLS after a plaintext preamble, only the last few unresolved bytes are kept.
+ * A record that lies whole inside a push is decoded straight from the pushed buffer.
+ */
+import { u16, u24 } from './bytes.js';
+import { decodeAlertRecord } from './alert.js';
+import { decodeClientHello } from './client-hello.js';
+import {
+  CONTENT_ALERT,
+  CONTENT_APPLICATION_DATA,
+  CONTENT_CHANGE_CIPHER_SPEC,
+  CONTENT_HANDSHAKE,
+  HANDSHAKE_CLIENT_HELLO,
+  HANDSHAKE_HEADER_LENGTH,
+  HANDSHAKE_PROBE_LENGTH,
+  HANDSHAKE_SERVER_HELLO,
+  RECORD_HEADER_LENGTH,
+  handshakeRecordAt,
+  readRecordHeader,
+  startsWithTls,
+} from './record.js';
+import { decodeServerHello } from './server-hello.js';
+import { decodeSslv2ClientHello } from './sslv2.js';
+import type { Position, TlsEvents, TlsStreamReader } from './types.js';
+
+export interface TlsStreamReaderLimits {
+  /** Largest ClientHello/ServerHello body that is reassembled (default 256 KiB). */
+  maxHandshakeBytes?: number;
+  /** How far into a stream that does not start with TLS to look for a hello record (default 16 KiB). */
+  maxPrefixScanBytes?: number;
+}
+
+export const DEFAULT_MAX_HANDSHAKE_BYTES = 256 * 1024;
+export const DEFAULT_MAX_PREFIX_SCAN_BYTES = 16 * 1024;
+
+const SSLV2_HEADER_LENGTH = 2;
+/** Smallest hello body accepted after a ChangeCipherSpec (a ServerHello). */
+const MIN_HELLO_AFTER_CCS = 38;
+/** legacy_version of every TLS 1.3 hello, the only kind that follows a ChangeCipherSpec in plaintext. */
+const TLS12_VERSION = 0x0303;
+
+/** A handshake message that spans records. */
+interface PendingMessage {
+  type: number;
+  length: number;
+  recordVersion: number;
+  firstFrame: number;
+  remaining: number;
+  /** Copies of the body so far, for a ClientHello or ServerHello; null for a message that is skipped. */
+  parts: Buffer[] | null;
+}
+
+export function createTlsStreamReader(events: TlsEvents, limits: TlsStreamReaderLimits = {}): TlsStreamReader {
+  return new StreamReader(events, limits);
+}
+
+class StreamReader implements TlsStreamReader {
+  private readonly maxHandshake: number;
+  private readonly maxScan: number;
+
+  private mode: 'scan' | 'records' | 'done' = 'scan';
+  private kind: TlsStreamReader['state'] = 'unknown';
+  private frame = 0;
+  private time = 0;
+
+  // Looking for the start of TLS.
+  /** Stream offset of the next pushed byte while scanning. */
+  private scanOffset = 0;
+  /** False once a gap makes stream offsets meaningless: the stream start is no longer known. */
+  private startKnown = true;
+  /** Unresolved bytes at the end of the scanned data (a copy), starting at stream offset `tailOffset`. */
+  private tail: Buffer | null = null;
+  private tailOffset = 0;
+  /** The frame that carried each byte of `tail`. */
+  private tailFrames: number[] = [];
+
+  // Record layer.
+  /** The next record is an SSLv2-format ClientHello (2-byte header). */
+  private expectSslv2 = false;
+  /** Header bytes of a record that straddles pushes, while the header itself is incomplete. */
+  private readonly head = Buffer.alloc(RECORD_HEADER_LENGTH);
+  private headLength = 0;
+  /** A record that straddles pushes, once its size is known. */
+  private carry: Buffer | null = null;
+  private carryLength = 0;
+  private carryFirstFrame = 0;
+
+  // Handshake layer.
+  private readonly handshakeHeader = Buffer.alloc(HANDSHAKE_HEADER_LENGTH);
+  private handshakeHeaderLength = 0;
+  private handshakeHeaderFirstFrame = 0;
+  private handshakeHeaderRecordVersion = 0;
+  private message: PendingMessage | null = null;
+  private afterChangeCipherSpec = false;
+
+  constructor(
+    private readonly events: TlsEvents,
+    limits: TlsStreamReaderLimits,
+  ) {
+    this.maxHandshake = limits.maxHandshakeBytes ?? DEFAULT_MAX_HANDSHAKE_BYTES;
+    this.maxScan = limits.maxPrefixScanBytes ?? DEFAULT_MAX_PREFIX_SCAN_BYTES;
+  }
+
+  get done(): boolean {
+    return this.mode === 'done';
+  }
+
+  get state(): TlsStreamReader['state'] {
+    return this.kind;
+  }
+
+  push(bytes: Buffer, frame: number, time: number): void {
+    if (this.mode === 'done' || bytes.length === 0) return;
+    this.frame = frame;
+    this.time = time;
+    if (this.mode === 'scan') this.scan(bytes);
+    else this.records(bytes, 0);
+  }
+
+  gap(cause: 'lost' | 'snaplen'): void {
+    if (this.mode === 'done') return;
+    if (this.mode === 'scan') {
+      // Still looking for TLS: drop the unresolved bytes and keep looking, strictly.
+      this.tail = null;
+      this.tailFrames = [];
+      this.startKnown = false;
+      return;
+    }
+    this.flushPartial(cause === 'snaplen' ? 'the snap length' : 'a lost segment');
+    this.finish();
+  }
+
+  /**
+   * A ClientHello cut short here is reported at the last frame that carried its bytes (where its
+   * prefix is), so `frame` and `time` are not needed for the position.
+   */
+  end(_frame: number, _time: number): void {
+    if (this.mode === 'done') return;
+    if (this.mode === 'scan') this.kind = 'not-tls';
+    else this.flushPartial('the end of the stream');
+    this.finish();
+  }
+
+  stop(): void {
+    this.finish();
+  }
+
+  private finish(): void {
+    this.mode = 'done';
+    this.tail = null;
+    this.tailFrames = [];
+    this.carry = null;
+    this.carryLength = 0;
+    this.headLength = 0;
+    this.handshakeHeaderLength = 0;
+    this.message = null;
+  }
+
+  private position(firstFrame: number): Position {
+    return { frame: this.frame, firstFrame, time: this.time };
+  }
+
+  // ---- finding TLS ----
+
+  private probe(buf: Buffer, index: number, streamOffset: number): 'yes' | 'sslv2' | 'no' | 'more' {
+    if (streamOffset === 0 && this.startKnown) return startsWithTls(buf, index, buf.length);
+    return handshakeRecordAt(buf, index, buf.length);
+  }
+
+  private begin(verdict: 'yes' | 'sslv2'): void {
+    this.mode = 'records';
+    this.kind = verdict === 'sslv2' ? 'sslv2' : 'tls';
+    this.expectSslv2 = verdict === 'sslv2';
+  }
+
+  private notTls(): void {
+    this.kind = 'not-tls';
+    this.finish();
+  }
+
+  private keepTail(source: Buffer, from: number, streamOffset: number, frames: number[]): void {
+    this.tail = Buffer.from(source.subarray(from));
+    this.tailOffset = streamOffset;
+    while (frames.length < this.tail.length) frames.push(this.frame);
+    this.tailFrames = frames;
+  }
+
+  private scan(bytes: Buffer): void {
+    const tail = this.tail;
+    const tailFrames = this.tailFrames;
+    if (tail !== null) {
+      this.tail = null;
+      this.tailFrames = [];
+      // Candidates that start in the unresolved tail: the tail plus enough of this push to decide.
+      const joined = Buffer.concat([tail, bytes.subarray(0, HANDSHAKE_PROBE_LENGTH)]);
+      for (let j = 0; j < tail.length; j++) {
+        const streamOffset = this.tailOffset + j;
+        if (streamOffset > 0 && streamOffset >= this.maxScan) return this.notTls();
+        const verdict = this.probe(joined, j, streamOffset);
+        if (verdict === 'no') continue;
+        if (verdict === 'more') {
+          // Only possible when this push is shorter than a probe: `joined` holds all of it.
+          this.keepTail(joined, j, streamOffset, tailFrames.slice(j));
+          this.scanOffset += bytes.length;
+          return;
+        }
+        this.begin(verdict);
+        // The tail is shorter than a probe, so it holds only the start of the first record.
+        this.records(tail.subarray(j), 0, tailFrames[j] ?? this.frame);
+        if (this.mode === 'records') this.records(bytes, 0);
+        return;
+      }
+    }
+    const start = this.scanOffset;
+    let i = start === 0 && this.startKnown ? 0 : bytes.indexOf(0x16);
+    while (i >= 0 && i < bytes.length) {
+      const streamOffset = start + i;
+      if (streamOffset > 0 && streamOffset >= this.maxScan) return this.notTls();
+      const verdict = this.probe(bytes, i, streamOffset);
+      if (verdict === 'more') {
+        this.keepTail(bytes, i, streamOffset, []);
+        this.scanOffset += bytes.length;
+        return;
+      }
+      if (verdict !== 'no') {
+        this.begin(verdict);
+        this.records(bytes, i);
+        return;
+      }
+      i = bytes.indexOf(0x16, i + 1);
+    }
+    this.scanOffset += bytes.length;
+    if (this.scanOffset >= this.maxScan) this.notTls();
+  }
+
+  // ---- records ----
+
+  private headerLength(): number {
+    return this.expectSslv2 ? SSLV2_HEADER_LENGTH : RECORD_HEADER_LENGTH;
+  }
+
+  /** Size of the record whose header is at buf[offset] (header included), or -1 when the header is not sane. */
+  private recordSize(buf: Buffer, offset: number, end: number): number {
+    if (this.expectSslv2) return SSLV2_HEADER_LENGTH + (u16(buf, offset) & 0x7fff);
+    const header = readRecordHeader(buf, offset, end);
+    return header === null ? -1 : RECORD_HEADER_LENGTH + header.length;
+  }
+
+  /** Records in bytes[from...]; `firstFrame` is the frame that carried bytes[from] (the current one unless replaying a tail). */
+  private records(bytes: Buffer, from: number, firstFrame: number = this.frame): void {
+    const n = bytes.length;
+    let i = from;
+    while (i < n && this.mode === 'records') {
+      if (this.headLength > 0 || this.carry !== null) {
+        i = this.appendCarry(bytes, i);
+        continue;
+      }
+      const frame = i === from ? firstFrame : this.frame;
+      if (n - i < this.headerLength()) {
+        this.carryFirstFrame = frame;
+        i = this.appendCarry(bytes, i);
+        continue;
+      }
+      const size = this.recordSize(bytes, i, n);
+      if (size < 0) return this.finish();
+      if (n - i >= size) {
+        this.record(bytes, i, i + size, frame);
+        i += size;
+      } else {
+        this.carryFirstFrame = frame;
+        i = this.appendCarry(bytes, i);
+      }
+    }
+  }
+
+  /** Copies bytes of a record that straddles pushes; processes the record once whole. Returns the new index. */
+  private appendCarry(bytes: Buffer, from: number): number {
+    const n = bytes.length;
+    let i = from;
+    if (this.carry === null) {
+      const headerLength = this.headerLength();
+      const take = Math.min(headerLength - this.headLength, n - i);
+      bytes.copy(this.head, this.headLength, i, i + take);
+      this.headLength += take;
+      i += take;
+      if (this.headLength < headerLength) return i;
+      const size = this.recordSize(this.head, 0, headerLength);
+      this.headLength = 0;
+      if (size < 0) {
+        this.finish();
+        return n;
+      }
+      this.carry = Buffer.allocUnsafe(size);
+      this.head.copy(this.carry, 0, 0, headerLength);
+      this.carryLength = headerLength;
+    }
+    const carry = this.carry;
+    const take = Math.min(carry.length - this.carryLength, n - i);
+    bytes.copy(carry, this.carryLength, i, i + take);
+    this.carryLength += take;
+    i += take;
+    if (this.carryLength === carry.length) {
+      this.carry = null;
+      this.carryLength = 0;
+      this.record(carry, 0, carry.length, this.carryFirstFrame);
+    }
+    return i;
+  }
+
+  /** One whole record in buf[start, end), header included. */
+  private record(buf: Buffer, start: number, end: number, firstFrame: number): void {
+    if (this.expectSslv2) {
+      this.expectSslv2 = false;
+      this.events.clientHello(decodeSslv2ClientHello(buf, start, end), this.position(firstFrame));
+      return;
+    }
+    const type = buf[start]!;
+    const payload = start + RECORD_HEADER_LENGTH;
+    switch (type) {
+      case CONTENT_CHANGE_CIPHER_SPEC:
+        this.afterChangeCipherSpec = true;
+        break;
+      case CONTENT_ALERT: {
+        const alerts = decodeAlertRecord(buf, payload, end);
+        if (alerts === null) break;
+        for (const alert of alerts) {
+          if (this.mode !== 'records') break;
+          this.events.alert(alert, this.position(firstFrame));
+        }
+        break;
+      }
+      case CONTENT_HANDSHAKE:
+        this.handshake(buf, payload, end, u16(buf, start + 1), firstFrame);
+        break;
+      case CONTENT_APPLICATION_DATA:
+        // Encrypted from here on: nothing more to learn.
+        this.finish();
+        break;
+      default:
+        break; // heartbeat
+    }
+  }
+
+  // ---- handshake messages ----
+
+  /** Handshake bytes buf[p, end) from one record (or the bytes of a partial record at a gap or the end). */
+  private handshake(buf: Buffer, from: number, end: number, recordVersion: number, recordFirstFrame: number): void {
+    let p = from;
+    while (p < end && this.mode === 'records') {
+      const pending = this.message;
+      if (pending !== null) {
+        const take = Math.min(pending.remaining, end - p);
+        if (pending.parts !== null) pending.parts.push(Buffer.from(buf.subarray(p, p + take)));
+        pending.remaining -= take;
+        p += take;
+        if (pending.remaining === 0) {
+          this.message = null;
+          if (pending.parts !== null) {
+            const body = Buffer.concat(pending.parts, pending.length);
+            this.emit(pending.type, body, 0, body.length, pending.recordVersion, pending.firstFrame);
+          }
+        }
+        continue;
+      }
+
+      let type: number;
+      let length: number;
+      let firstFrame: number;
+      let version: number;
+      if (this.handshakeHeaderLength > 0 || end - p < HANDSHAKE_HEADER_LENGTH) {
+        if (this.handshakeHeaderLength === 0) {
+          this.handshakeHeaderFirstFrame = recordFirstFrame;
+          this.handshakeHeaderRecordVersion = recordVersion;
+        }
+        const take = Math.min(HANDSHAKE_HEADER_LENGTH - this.handshakeHeaderLength, end - p);
+        buf.copy(this.handshakeHeader, this.handshakeHeaderLength, p, p + take);
+        this.handshakeHeaderLength += take;
+        p += take;
+        if (this.handshakeHeaderLength < HANDSHAKE_HEADER_LENGTH) return;
+        this.handshakeHeaderLength = 0;
+        type = this.handshakeHeader[0]!;
+        length = u24(this.handshakeHeader, 1);
+        firstFrame = this.handshakeHeaderFirstFrame;
+        version = this.handshakeHeaderRecordVersion;
+      } else {
+        type = buf[p]!;
+        length = u24(buf, p + 1);
+        p += HANDSHAKE_HEADER_LENGTH;
+        firstFrame = recordFirstFrame;
+        version = recordVersion;
+      }
+
+      const hello = type === HANDSHAKE_CLIENT_HELLO || type === HANDSHAKE_SERVER_HELLO;
+      if (this.afterChangeCipherSpec && !this.plaintextHelloAfterCcs(hello, length, buf, p, end)) {
+        // A TLS 1.2 Finished or other encrypted handshake record.
+        return this.finish();
+      }
+      if (!hello) {
+        const skip = Math.min(length, end - p);
+        p += skip;
+        if (skip < length) {
+          this.message = { type, length, recordVersion: version, firstFrame, remaining: length - skip, parts: null };
+        }
+        continue;
+      }
+      if (length > this.maxHandshake) {
+        if (type === HANDSHAKE_CLIENT_HELLO) {
+          const prefix = decodeClientHello(buf, p, end, false, { recordVersion: version, declaredLength: length });
+          prefix.malformed = `handshake length ${length} exceeds limit`;
+          this.events.clientHello(prefix, this.position(firstFrame));
+        }
+        return this.finish();
+      }
+      if (end - p >= length) {
+        this.emit(type, buf, p, p + length, version, firstFrame);
+        p += length;
+        continue;
+      }
+      this.message = {
+        type,
+        length,
+        recordVersion: version,
+        firstFrame,
+        remaining: length - (end - p),
+        parts: [Buffer.from(buf.subarray(p, end))],
+      };
+      p = end;
+    }
+  }
+
+  /**
+   * After a ChangeCipherSpec, TLS 1.2 and earlier encrypt; TLS 1.3 in middlebox compatibility mode
+   * may still send a second ClientHello (after a HelloRetryRequest) or a ServerHello in plaintext.
+   */
+  private plaintextHelloAfterCcs(hello: boolean, length: number, buf: Buffer, p: number, end: number): boolean {
+    return hello && length >= MIN_HELLO_AFTER_CCS && end - p >= 2 && u16(buf, p) === TLS12_VERSION;
+  }
+
+  private emit(type: number, buf: Buffer, start: number, end: number, recordVersion: number, firstFrame: number): void {
+    if (type === HANDSHAKE_CLIENT_HELLO) {
+      this.events.clientHello(decodeClientHello(buf, start, end, true, { recordVersion }), this.position(firstFrame));
+    } else {
+      const serverHello = decodeServerHello(buf, start, end);
+      if (serverHello !== null) this.events.serverHello(serverHello, this.position(firstFrame));
+    }
+  }
+
+  /** At a gap or the end: reports a ClientHello of which only a prefix arrived. */
+  private flushPartial(cutBy: string): void {
+    // A record that never became whole: its handshake bytes still count.
+    if (this.carry !== null) {
+      const carry = this.carry;
+      const have = this.carryLength;
+      this.carry = null;
+      this.carryLength = 0;
+      if (this.expectSslv2) {
+        this.expectSslv2 = false;
+        this.events.clientHello(decodeSslv2ClientHello(carry, 0, have), this.position(this.carryFirstFrame));
+      } else if (carry[0] === CONTENT_HANDSHAKE && have > RECORD_HEADER_LENGTH) {
+        this.handshake(carry, RECORD_HEADER_LENGTH, have, u16(carry, 1), this.carryFirstFrame);
+      }
+    }
+    const pending = this.message;
+    if (this.mode !== 'records' || pending === null || pending.type !== HANDSHAKE_CLIENT_HELLO || pending.parts === null) return;
+    this.message = null;
+    const prefix = Buffer.concat(pending.parts);
+    const hello = decodeClientHello(prefix, 0, prefix.length, false, {
+      recordVersion: pending.recordVersion,
+      declaredLength: pending.length,
+      cutBy,
+    });
+    this.events.clientHello(hello, this.position(pending.firstFrame));
+  }
+}
