@@ -25,7 +25,10 @@ describe('escapeText', () => {
 
 describe('escapeMarkdown', () => {
   it('neutralises Markdown and HTML syntax', () => {
-    expect(escapeMarkdown('<img src=x onerror=alert(1)>|*a*|[l](u)')).toBe('&lt;img src=x onerror=alert\\(1\\)&gt;\\|\\*a\\*\\|\\[l\\]\\(u\\)');
+    expect(escapeMarkdown('<img src=x onerror=alert(1)>|*a*|[l](u)`c`')).toBe('&lt;img src=x onerror=alert(1)&gt;\\|\\*a\\*\\|\\[l\\](u)\\`c\\`');
+    expect(escapeMarkdown('# not a heading')).toBe('\\# not a heading');
+    expect(escapeMarkdown('1. not a list')).toBe('1\\. not a list');
+    expect(escapeMarkdown('frame 4: TLS 1.3, api.example.com')).toBe('frame 4: TLS 1.3, api.example.com');
   });
 });
 

@@ -23,11 +23,16 @@ export function escapeText(s: string): string {
   });
 }
 
-const MARKDOWN_SPECIAL = /[\\`*_{}[\]()<>#+\-.!|~&]/g;
+const MARKDOWN_INLINE = /[\\`*_[\]<>|~&]/g;
+const MARKDOWN_BLOCK_START = /^(\s*)([#+\-=])/;
+const MARKDOWN_LIST_NUMBER = /^(\s*\d+)([.)])/;
 
-/** Escaped for Markdown text (also safe inside a table cell). */
+/** Escaped for Markdown text (also safe inside a table cell): no emphasis, links, HTML, code or block syntax. */
 export function escapeMarkdown(s: string): string {
-  return escapeText(s).replace(MARKDOWN_SPECIAL, (c) => (c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '&' ? '&amp;' : '\\' + c));
+  return escapeText(s)
+    .replace(MARKDOWN_INLINE, (c) => (c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '&' ? '&amp;' : '\\' + c))
+    .replace(MARKDOWN_BLOCK_START, '$1\\$2')
+    .replace(MARKDOWN_LIST_NUMBER, '$1\\$2');
 }
 
 /** Escaped for HTML text and attribute values. */

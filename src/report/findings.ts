@@ -79,7 +79,7 @@ export function evidence(c: ConnectionJson): string[] {
   const incomplete = ch.complete ? '' : ', incomplete';
   const reassembled = ch.firstFrame !== ch.frame ? ' (reassembled)' : '';
   lines.push(
-    `${frames(ch.firstFrame, ch.frame)}: Client Hello${reassembled}, ${ch.versions[0] ?? ch.legacyVersion}${incomplete}, ${sniText(ch)}, ${c.client.ip}:${c.client.port} -> ${c.server.ip}:${c.server.port}`,
+    `${frames(ch.firstFrame, ch.frame)}: Client Hello${reassembled}, ${ch.versions[0] ?? ch.legacyVersion}${incomplete}, ${sniText(ch)}, ${c.client.ip}:${c.client.port} → ${c.server.ip}:${c.server.port}`,
   );
   if (c.serverReset !== null && c.serverHello === null) {
     const after = c.serverReset.afterClientHelloMs;
