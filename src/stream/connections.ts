@@ -60,26 +60,34 @@ export interface ConnectionStats {
 }
 
 interface Entry {
-  key: string;
+  hash: number;
   conn: TcpConnection;
   observer: ConnectionObserver;
   streams: [DirectionStream, DirectionStream];
   packets: number;
   /** Capture time at which it started closing, -1 while open. */
   closingSince: number;
+  retired: boolean;
 }
 
 /**
  * The per-connection byte-stream stage: keys TCP segments by their 4-tuple, tells a new
  * connection on reused ports by its SYN, and rebuilds each direction's byte stream for the
  * observer the next stage opens per connection.
+ *
+ * Connections are found by a hash of the 4-tuple that does not depend on direction, then by
+ * comparing address bytes and ports, so no key is built per packet.
  */
 export class ConnectionTable {
-  private readonly table = new Map<string, Entry>();
+  private readonly buckets = new Map<number, Entry | Entry[]>();
+  private live = 0;
+  /** Connections in order of creation (retired ones are skipped), for eviction. */
+  private created: Entry[] = [];
+  private createdHead = 0;
   /** Connections closing, oldest first. */
   private closing: Entry[] = [];
   private closingHead = 0;
-  /** Keys of finished connections, oldest first. */
+  /** 4-tuples of finished connections (as text), oldest first. */
   private readonly finished = new Set<string>();
   private nextId = 0;
   readonly stats: ConnectionStats = { connections: 0, evicted: 0, portReuses: 0, lostGaps: 0, stragglers: 0 };
@@ -93,37 +101,55 @@ export class ConnectionTable {
   }
 
   segment(ip: IpPacket, tcp: TcpSegment, frame: number, time: number): void {
-    const addrLen = ip.version === 4 ? 4 : 16;
     const { data } = ip;
-    const order = compareEndpoints(data, ip.srcOffset, tcp.srcPort, data, ip.dstOffset, tcp.dstPort, addrLen);
-    const lo = order <= 0 ? ip.srcOffset : ip.dstOffset;
-    const hi = order <= 0 ? ip.dstOffset : ip.srcOffset;
-    const key =
-      data.toString('latin1', lo, lo + addrLen) +
-      data.toString('latin1', hi, hi + addrLen) +
-      String.fromCharCode(order <= 0 ? tcp.srcPort : tcp.dstPort, order <= 0 ? tcp.dstPort : tcp.srcPort);
-
+    const addrLen = ip.version === 4 ? 4 : 16;
+    const hash = tupleHash(data, ip.srcOffset, ip.dstOffset, addrLen, tcp.srcPort, tcp.dstPort);
     if (this.closingHead < this.closing.length) this.letGo(time);
-    let entry = this.table.get(key);
+
+    let entry: Entry | undefined;
+    let dir: Direction = 0;
+    const bucket = this.buckets.get(hash);
+    if (bucket !== undefined) {
+      if (Array.isArray(bucket)) {
+        for (const e of bucket) {
+          const d = matchDirection(e.conn, data, ip.srcOffset, ip.dstOffset, addrLen, tcp.srcPort, tcp.dstPort);
+          if (d >= 0) {
+            entry = e;
+            dir = d as Direction;
+            break;
+          }
+        }
+      } else {
+        const d = matchDirection(bucket.conn, data, ip.srcOffset, ip.dstOffset, addrLen, tcp.srcPort, tcp.dstPort);
+        if (d >= 0) {
+          entry = bucket;
+          dir = d as Direction;
+        }
+      }
+    }
+
     const synOnly = (tcp.flags & (SYN | ACK | RST)) === SYN;
-    if (entry !== undefined && synOnly && this.startsNewConnection(entry, ip, tcp)) {
+    if (entry !== undefined && synOnly && startsNewConnection(entry, dir, tcp.seq)) {
       this.stats.portReuses++;
       this.retire(entry, 'port-reuse');
       entry = undefined;
     }
     if (entry === undefined) {
-      if (this.finished.has(key)) {
-        if (!synOnly) {
-          this.stats.stragglers++;
-          return;
+      if (this.finished.size > 0) {
+        const key = tupleText(data, ip.srcOffset, ip.dstOffset, addrLen, tcp.srcPort, tcp.dstPort);
+        if (this.finished.has(key)) {
+          if (!synOnly) {
+            this.stats.stragglers++;
+            return;
+          }
+          this.finished.delete(key);
         }
-        this.finished.delete(key);
       }
-      entry = this.create(key, ip, tcp);
+      entry = this.create(hash, ip, tcp);
+      dir = 0;
     }
 
     entry.packets++;
-    const dir: Direction = sameAddress(entry.conn.addressA, data, ip.srcOffset) && entry.conn.portA === tcp.srcPort ? 0 : 1;
     entry.observer.segment(dir, tcp.flags, tcp.seq, tcp.ack, frame, time);
     const stream = entry.streams[dir];
     if (tcp.flags & SYN) {
@@ -148,14 +174,31 @@ export class ConnectionTable {
     }
   }
 
+  /** End of capture: every open connection is closed. */
+  finish(): void {
+    for (let i = this.createdHead; i < this.created.length; i++) {
+      const entry = this.created[i];
+      if (!entry.retired) this.retire(entry, 'end-of-capture');
+    }
+    this.created = [];
+    this.createdHead = 0;
+    this.closing = [];
+    this.closingHead = 0;
+  }
+
+  /** Connections tracked now. */
+  get size(): number {
+    return this.live;
+  }
+
   /** Retires connections that have been closing for longer than the linger time. */
   private letGo(now: number): void {
     while (this.closingHead < this.closing.length) {
       const entry = this.closing[this.closingHead];
-      if (this.table.get(entry.key) === entry) {
+      if (!entry.retired) {
         if (now - entry.closingSince < this.limits.lingerSeconds) break;
         this.retire(entry, 'closed');
-        this.remember(entry.key);
+        this.remember(entry.conn);
       }
       this.closingHead++;
     }
@@ -165,39 +208,24 @@ export class ConnectionTable {
     }
   }
 
-  private remember(key: string): void {
-    this.finished.add(key);
+  private remember(conn: TcpConnection): void {
+    this.finished.add(tupleText(conn.addressA, 0, 0, conn.addressA.length, conn.portA, conn.portB, conn.addressB));
     if (this.finished.size > this.limits.maxRemembered) {
       const oldest = this.finished.values().next().value;
       if (oldest !== undefined) this.finished.delete(oldest);
     }
   }
 
-  /** End of capture: every open connection is closed. */
-  finish(): void {
-    for (const entry of this.table.values()) this.retire(entry, 'end-of-capture');
-    this.closing = [];
-    this.closingHead = 0;
-  }
-
-  get size(): number {
-    return this.table.size;
-  }
-
-  private startsNewConnection(entry: Entry, ip: IpPacket, tcp: TcpSegment): boolean {
-    const dir = sameAddress(entry.conn.addressA, ip.data, ip.srcOffset) && entry.conn.portA === tcp.srcPort ? 0 : 1;
-    const isn = entry.streams[dir].isn;
-    if (isn !== null) return isn !== tcp.seq;
-    return entry.packets > 0 && (entry.streams[0].delivered || entry.streams[1].delivered || entry.streams[dir === 0 ? 1 : 0].isn !== null);
-  }
-
-  private create(key: string, ip: IpPacket, tcp: TcpSegment): Entry {
-    if (this.table.size >= this.limits.maxConnections) {
-      const oldest = this.table.values().next().value;
-      if (oldest !== undefined) {
-        this.stats.evicted++;
-        this.retire(oldest, 'evicted');
-      }
+  private create(hash: number, ip: IpPacket, tcp: TcpSegment): Entry {
+    while (this.live >= this.limits.maxConnections && this.createdHead < this.created.length) {
+      const oldest = this.created[this.createdHead++];
+      if (oldest.retired) continue;
+      this.stats.evicted++;
+      this.retire(oldest, 'evicted');
+    }
+    if (this.createdHead > 1024 && this.createdHead * 2 > this.created.length) {
+      this.created = this.created.slice(this.createdHead);
+      this.createdHead = 0;
     }
     const addrLen = ip.version === 4 ? 4 : 16;
     const conn: TcpConnection = {
@@ -215,19 +243,38 @@ export class ConnectionTable {
       new DirectionStream(directionSink(observer, 0), this.limits),
       new DirectionStream(directionSink(observer, 1), this.limits),
     ];
-    const entry: Entry = { key, conn, observer, streams, packets: 0, closingSince: -1 };
-    this.table.set(key, entry);
+    const entry: Entry = { hash, conn, observer, streams, packets: 0, closingSince: -1, retired: false };
+    const bucket = this.buckets.get(hash);
+    if (bucket === undefined) this.buckets.set(hash, entry);
+    else if (Array.isArray(bucket)) bucket.push(entry);
+    else this.buckets.set(hash, [bucket, entry]);
+    this.created.push(entry);
+    this.live++;
     return entry;
   }
 
   private retire(entry: Entry, reason: CloseReason): void {
+    if (entry.retired) return;
+    entry.retired = true;
     for (const dir of [0, 1] as const) {
       if (entry.observer.wantsData(dir)) entry.streams[dir].finish();
       this.stats.lostGaps += entry.streams[dir].lostGaps;
     }
-    this.table.delete(entry.key);
+    const bucket = this.buckets.get(entry.hash);
+    if (bucket === entry) this.buckets.delete(entry.hash);
+    else if (Array.isArray(bucket)) {
+      const rest = bucket.filter((e) => e !== entry);
+      this.buckets.set(entry.hash, rest.length === 1 ? rest[0] : rest);
+    }
+    this.live--;
     entry.observer.close(reason);
   }
+}
+
+function startsNewConnection(entry: Entry, dir: Direction, seq: number): boolean {
+  const isn = entry.streams[dir].isn;
+  if (isn !== null) return isn !== seq;
+  return entry.packets > 0 && (entry.streams[0].delivered || entry.streams[1].delivered || entry.streams[dir === 0 ? 1 : 0].isn !== null);
 }
 
 function directionSink(observer: ConnectionObserver, dir: Direction) {
@@ -237,12 +284,30 @@ function directionSink(observer: ConnectionObserver, dir: Direction) {
   };
 }
 
-function compareEndpoints(a: Buffer, aOff: number, aPort: number, b: Buffer, bOff: number, bPort: number, len: number): number {
-  for (let i = 0; i < len; i++) {
-    const d = a[aOff + i] - b[bOff + i];
-    if (d !== 0) return d;
+/** A hash of the 4-tuple that is the same in both directions. */
+function tupleHash(buf: Buffer, src: number, dst: number, len: number, srcPort: number, dstPort: number): number {
+  let a = srcPort * 0x9e3779b1;
+  let b = dstPort * 0x9e3779b1;
+  for (let i = 0; i < len; i += 4) {
+    a = Math.imul(a ^ buf.readInt32LE(src + i), 0x85ebca6b) ^ (a >>> 13);
+    b = Math.imul(b ^ buf.readInt32LE(dst + i), 0x85ebca6b) ^ (b >>> 13);
   }
-  return aPort - bPort;
+  return (a ^ b) | 0;
+}
+
+/** 0 when the packet goes from A to B, 1 from B to A, -1 when it is another connection. */
+function matchDirection(conn: TcpConnection, buf: Buffer, src: number, dst: number, len: number, srcPort: number, dstPort: number): number {
+  if (conn.addressA.length !== len) return -1;
+  if (conn.portA === srcPort && conn.portB === dstPort && sameAddress(conn.addressA, buf, src) && sameAddress(conn.addressB, buf, dst)) return 0;
+  if (conn.portA === dstPort && conn.portB === srcPort && sameAddress(conn.addressA, buf, dst) && sameAddress(conn.addressB, buf, src)) return 1;
+  return -1;
+}
+
+/** The 4-tuple as text, the same in both directions. */
+function tupleText(buf: Buffer, src: number, dst: number, len: number, srcPort: number, dstPort: number, dstBuf: Buffer = buf): string {
+  const a = buf.toString('latin1', src, src + len) + String.fromCharCode(srcPort);
+  const b = dstBuf.toString('latin1', dst, dst + len) + String.fromCharCode(dstPort);
+  return a < b ? a + b : b + a;
 }
 
 function sameAddress(address: Buffer, buf: Buffer, offset: number): boolean {
