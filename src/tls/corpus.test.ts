@@ -1,25 +1,73 @@
 /**
- * Decoders and stream reader against tshark's answers for real captures (fixtures extracted once
- * from the shared corpus, see testdata/README.md).
+ * Decoders and stream reader against tshark's answers for real captures of the shared corpus,
+ * read at test time (see testing/corpus.ts).
  */
 import { describe, expect, it } from 'vitest';
 import { decodeClientHello } from './client-hello.js';
-import { direction, feed, fixtureNames, handshakeBody, loadFixture, readAll, recordingReader } from './testing/fixtures.js';
+import { loadCapture } from './testing/corpus.js';
+import { direction, feed, handshakeBody, readAll, recordingReader } from './testing/reading.js';
 import type { ClientHello } from './types.js';
 
 const hex = (n: number): string => `0x${n.toString(16).padStart(4, '0')}`;
 
-const helloCases = fixtureNames().flatMap((capture) =>
-  (loadFixture(capture).clientHellos ?? []).map((fixture) => ({ capture, frame: fixture.frame, fixture })),
+/** Captures whose ClientHellos are each decoded and compared with tshark's answer. */
+const HELLO_CAPTURES = [
+  'arkime__openssl-ssl3.pcap',
+  'arkime__pppoe.pcap',
+  'illustrated-tls13__capture.pcap',
+  'ja4__browsers-x509.pcapng',
+  'ja4__chrome-cloudflare-quic-with-secrets.pcapng',
+  'ja4__https-connect.pcap',
+  'ja4__ipv6.pcapng',
+  'ja4__socks-https-example.pcap',
+  'ja4__tls-sni.pcapng',
+  'ja4__tls12.pcap',
+  'ndpi__encrypted_sni.pcap',
+  'ndpi__ossfuzz_seed_fake_traces_1.pcapng',
+  'ndpi__tls-esni-fuzzed.pcap',
+  'ndpi__tls_2_reasms.pcapng',
+  'ndpi__tls_cipher_lens.pcap',
+  'ndpi__tls_ech.pcapng',
+  'pcpp__ssl-malformed1.pcap',
+  'pcpp__tls_zero_size_ext.pcap',
+  'zeek__chrome-1250-tls-x25519-kyber.pcap',
+  'zeek__hrr.pcap',
+  'zeek__ssl-v2.pcap',
+  'zeek__ssl.v3.pcap',
+  'zeek__tls13-ech.pcap',
+];
+
+/** Captures whose connections are run whole through the stream reader, segment by segment. */
+const CONNECTION_CAPTURES = [
+  'arkime__mysql-tls.pcap',
+  'arkime__tls-split-client-hello.pcap',
+  'ja4__https-connect.pcap',
+  'ja4__socks-https-example.pcap',
+  'ndpi__pgsql2.pcapng',
+  'ndpi__smtp-starttls.pcap',
+  'sv__tls-client-hello-frag-01__dump_mtu300.pcap',
+  'zeek__hrr.pcap',
+  'zeek__imap-starttls.pcap',
+];
+
+const helloCaptures = await Promise.all(HELLO_CAPTURES.map(loadCapture));
+const helloCases = helloCaptures.flatMap(({ capture, clientHellos }) =>
+  clientHellos.map((fixture) => ({ capture, frame: fixture.frame, fixture })),
 );
 
 describe('ClientHellos against tshark', () => {
-  it('covers the fixtures', () => {
+  it('covers every ClientHello tshark lists', () => {
     expect(helloCases.length).toBeGreaterThan(90);
+    // Every ClientHello tshark lists is found, in its frame and stream, and no other.
+    for (const { capture, clientHellos, tsharkHellos } of helloCaptures) {
+      const found = clientHellos.map((h) => `${capture} frame ${h.frame} stream ${h.stream}`);
+      expect(found).toEqual(tsharkHellos.map((h) => `${capture} frame ${h.frame} stream ${h.stream}`));
+    }
   });
 
   it.each(helloCases)('$capture frame $frame', ({ fixture }) => {
     const data = Buffer.from(fixture.data, 'hex');
+    expect(fixture.expected).toBeDefined();
     const expected = fixture.expected!;
     const read = readAll(data);
     expect(read.clientHellos.length).toBeGreaterThanOrEqual(1);
@@ -47,8 +95,10 @@ describe('ClientHellos against tshark', () => {
   });
 });
 
+const loaded = new Map(helloCaptures.map((c) => [c.capture, c]));
+
 function hellosOf(capture: string): ClientHello[] {
-  return (loadFixture(capture).clientHellos ?? []).map((f) => readAll(Buffer.from(f.data, 'hex')).clientHellos[0]!.hello);
+  return loaded.get(capture)!.clientHellos.map((f) => readAll(Buffer.from(f.data, 'hex')).clientHellos[0]!.hello);
 }
 
 describe('edge cases in the corpus', () => {
@@ -110,16 +160,15 @@ describe('edge cases in the corpus', () => {
 });
 
 describe('stream reader on whole connections against tshark', () => {
-  const captures = fixtureNames().filter((c) => (loadFixture(c).tsharkHellos ?? []).length > 0);
-
-  it.each(captures)('%s', (capture) => {
-    const fixture = loadFixture(capture);
+  it.each(CONNECTION_CAPTURES)('%s', async (capture) => {
+    const fixture = await loadCapture(capture);
+    expect(fixture.tsharkHellos.length).toBeGreaterThan(0);
     const found: Array<{ frame: number; firstFrame: number; stream: number; srcPort: number; sni: string | null }> = [];
     const directions = new Map<string, [number, number]>();
-    for (const s of fixture.segments!) directions.set(`${s.stream}/${s.srcPort}`, [s.stream, s.srcPort]);
+    for (const s of fixture.segments) directions.set(`${s.stream}/${s.srcPort}`, [s.stream, s.srcPort]);
     for (const [stream, srcPort] of directions.values()) {
       const { reader, recorded } = recordingReader();
-      feed(reader, direction(fixture.segments!, stream, srcPort));
+      feed(reader, direction(fixture.segments, stream, srcPort));
       reader.end(0, 0);
       expect(reader.state).toBe('tls');
       for (const { hello, at } of recorded.clientHellos) {
@@ -127,7 +176,7 @@ describe('stream reader on whole connections against tshark', () => {
         found.push({ frame: at.frame, firstFrame: at.firstFrame, stream, srcPort, sni: hello.serverName.name });
       }
     }
-    const expected = fixture.tsharkHellos!.map((h) => ({
+    const expected = fixture.tsharkHellos.map((h) => ({
       frame: h.frame,
       firstFrame: h.segmentFrames[0]!,
       stream: h.stream,
@@ -138,13 +187,13 @@ describe('stream reader on whole connections against tshark', () => {
     expect(found.sort(order)).toEqual(expected.sort(order));
   });
 
-  it('server sides: HelloRetryRequest then ServerHello after a ChangeCipherSpec', () => {
+  it('server sides: HelloRetryRequest then ServerHello after a ChangeCipherSpec', async () => {
     for (const capture of ['zeek__hrr.pcap', 'ndpi__pgsql2.pcapng']) {
-      const fixture = loadFixture(capture);
-      const clientPort = fixture.tsharkHellos![0]!.srcPort;
-      const serverPort = fixture.segments!.find((s) => s.stream === 0 && s.srcPort !== clientPort)!.srcPort;
+      const fixture = await loadCapture(capture);
+      const clientPort = fixture.tsharkHellos[0]!.srcPort;
+      const serverPort = fixture.segments.find((s) => s.stream === 0 && s.srcPort !== clientPort)!.srcPort;
       const { reader, recorded } = recordingReader();
-      feed(reader, direction(fixture.segments!, 0, serverPort));
+      feed(reader, direction(fixture.segments, 0, serverPort));
       expect(recorded.serverHellos.map((s) => s.hello.helloRetryRequest)).toEqual([true, false]);
       expect(reader.done).toBe(true); // application data followed
     }

@@ -10,7 +10,9 @@ import {
   supportedVersionsExtension,
   type ExtensionSpec,
 } from './testing/encode.js';
-import { fixtureNames, loadFixture, readAll } from './testing/fixtures.js';
+import { readdirSync } from 'node:fs';
+import { corpusPath, loadCapture } from './testing/corpus.js';
+import { readAll } from './testing/reading.js';
 import type { ClientHello } from './types.js';
 
 // The worked example of the JA4 specification.
@@ -119,35 +121,39 @@ describe('ja4: parts', () => {
     expect(ja4(onlySniAndAlpn, 'tcp')).toMatch(/^t12d0102h2_[0-9a-f]{12}_000000000000$/);
   });
 
-  it('SSLv2-format hellos', () => {
-    const v2 = Buffer.from(loadFixture('zeek__ssl-v2.pcap').clientHellos![0]!.data, 'hex');
+  it('SSLv2-format hellos', async () => {
+    const v2 = Buffer.from((await loadCapture('zeek__ssl-v2.pcap')).clientHellos[0]!.data, 'hex');
     expect(ja4(decodeSslv2ClientHello(v2, 0, v2.length), 'tcp')).toBe('ts2i000000_000000000000_000000000000');
-    const v3 = Buffer.from(loadFixture('zeek__ssl.v3.pcap').clientHellos![0]!.data, 'hex');
+    const v3 = Buffer.from((await loadCapture('zeek__ssl.v3.pcap')).clientHellos[0]!.data, 'hex');
     expect(ja4(decodeSslv2ClientHello(v3, 0, v3.length), 'tcp')).toMatch(/^t10i200000_[0-9a-f]{12}_000000000000$/);
   });
 });
 
-describe("ja4: FoxIO's expected values for the ja4 captures", () => {
-  // The snapshots number TCP streams as default tshark does; the fixtures were extracted with
-  // heuristic dissectors first, which can number streams differently (SOCKS). Streams are
-  // numbered in order of appearance either way, so entries are paired by rank.
-  const cases = fixtureNames()
-    .map(loadFixture)
-    .filter((f) => f.upstreamJa4 !== undefined)
-    .flatMap((f) => {
-      const upstream = f.upstreamJa4!.filter((u) => u.transport === 'tcp').sort((a, b) => a.stream - b.stream);
-      const firstPerStream = [...new Map([...f.clientHellos!].reverse().map((h) => [h.stream, h])).values()].sort(
-        (a, b) => a.stream - b.stream,
-      );
-      expect(firstPerStream).toHaveLength(upstream.length);
-      return upstream.map((u, rank) => ({ capture: f.capture, stream: u.stream, upstream: u, first: firstPerStream[rank]! }));
-    });
+// The snapshots number TCP streams as default tshark does, where the SOCKS dissector numbers
+// them differently; the corpus loader numbers connections by first appearance (as tshark does
+// with heuristic dissectors first). Streams are numbered in order of appearance either way, so
+// entries are paired by rank, and their ports must agree.
+const snapshots = readdirSync(corpusPath('upstream-expected/ja4/'))
+  .filter((f) => f.startsWith('ja4__insta@') && f.endsWith('.snap'))
+  .map((f) => `ja4__${f.slice('ja4__insta@'.length, -'.snap'.length)}`)
+  .sort();
+const cases = (await Promise.all(snapshots.map(loadCapture))).flatMap((f) => {
+  const upstream = f.upstreamJa4!.filter((u) => u.transport === 'tcp').sort((a, b) => a.stream - b.stream);
+  const firstPerStream = [...new Map([...f.clientHellos].reverse().map((h) => [h.stream, h])).values()].sort(
+    (a, b) => a.stream - b.stream,
+  );
+  expect(firstPerStream).toHaveLength(upstream.length);
+  return upstream.map((u, rank) => ({ capture: f.capture, stream: u.stream, upstream: u, first: firstPerStream[rank]! }));
+});
 
-  it('all TCP entries of the snapshots have a ClientHello fixture', () => {
+describe("ja4: FoxIO's expected values for the ja4 captures", () => {
+  it('all TCP entries of the snapshots have a ClientHello', () => {
+    expect(snapshots).toHaveLength(8);
     expect(cases.length).toBe(69);
   });
 
   it.each(cases)('$capture stream $stream', ({ upstream, first }) => {
+    expect({ srcPort: first.srcPort, dstPort: first.dstPort }).toEqual({ srcPort: upstream.srcPort, dstPort: upstream.dstPort });
     // FoxIO's tool fingerprints the first ClientHello of each stream.
     const { clientHellos } = readAll(Buffer.from(first.data, 'hex'));
     const h = clientHellos[0]!.hello;

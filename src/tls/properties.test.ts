@@ -17,7 +17,7 @@ import {
   supportedVersionsExtension,
   type ExtensionSpec,
 } from './testing/encode.js';
-import { recordingReader } from './testing/fixtures.js';
+import { recordingReader } from './testing/reading.js';
 
 const bytes = (max = 600) => fc.uint8Array({ maxLength: max }).map((a) => Buffer.from(a));
 const window = (buf: Buffer) =>

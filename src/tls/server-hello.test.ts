@@ -2,10 +2,11 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { HELLO_RETRY_REQUEST_RANDOM, decodeServerHello } from './server-hello.js';
 import { encodeServerHelloBody, supportedVersionsExtension } from './testing/encode.js';
-import { handshakeBody, loadFixture } from './testing/fixtures.js';
+import { loadCapture } from './testing/corpus.js';
+import { handshakeBody } from './testing/reading.js';
 
-function serverHellos(capture: string) {
-  return loadFixture(capture).serverHellos!.map((m) => {
+async function serverHellos(capture: string) {
+  return (await loadCapture(capture)).serverHellos.map((m) => {
     const body = handshakeBody(Buffer.from(m.data, 'hex'), 2)!;
     return decodeServerHello(body, 0, body.length);
   });
@@ -37,21 +38,25 @@ describe('decodeServerHello', () => {
     expect(decodeServerHello(Buffer.alloc(10), 0, 10)).toBeNull();
   });
 
-  it('zeek hrr.pcap: HelloRetryRequest selecting TLS 1.3', () => {
-    expect(serverHellos('zeek__hrr.pcap')).toEqual([{ helloRetryRequest: true, legacyVersion: 0x0303, version: 0x0304, cipherSuite: 0x1302 }]);
+  it('zeek hrr.pcap: HelloRetryRequest selecting TLS 1.3, then the ServerHello', async () => {
+    // tshark 4.0 does not list the ServerHello: its segment (frame 11) arrived out of order.
+    expect(await serverHellos('zeek__hrr.pcap')).toEqual([
+      { helloRetryRequest: true, legacyVersion: 0x0303, version: 0x0304, cipherSuite: 0x1302 },
+      { helloRetryRequest: false, legacyVersion: 0x0303, version: 0x0304, cipherSuite: 0x1302 },
+    ]);
   });
 
-  it('pgsql2.pcapng: HelloRetryRequest then ServerHello', () => {
-    const [hrr, sh] = serverHellos('ndpi__pgsql2.pcapng');
+  it('pgsql2.pcapng: HelloRetryRequest then ServerHello', async () => {
+    const [hrr, sh] = await serverHellos('ndpi__pgsql2.pcapng');
     expect(hrr).toMatchObject({ helloRetryRequest: true, version: 0x0304 });
     expect(sh).toMatchObject({ helloRetryRequest: false, version: 0x0304 });
   });
 
-  it('illustrated TLS 1.3 and 1.2 connections', () => {
-    expect(serverHellos('illustrated-tls13__capture.pcap')).toEqual([
+  it('illustrated TLS 1.3 and 1.2 connections', async () => {
+    expect(await serverHellos('illustrated-tls13__capture.pcap')).toEqual([
       { helloRetryRequest: false, legacyVersion: 0x0303, version: 0x0304, cipherSuite: 0x1302 },
     ]);
-    expect(serverHellos('illustrated-tls12__capture.pcap')).toEqual([
+    expect(await serverHellos('illustrated-tls12__capture.pcap')).toEqual([
       { helloRetryRequest: false, legacyVersion: 0x0303, version: 0x0303, cipherSuite: 0xc013 },
     ]);
   });

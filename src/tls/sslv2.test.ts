@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { decodeSslv2ClientHello, sslv2HelloLength } from './sslv2.js';
 import { sslv2ClientHello } from './testing/encode.js';
-import { loadFixture } from './testing/fixtures.js';
+import { loadCapture } from './testing/corpus.js';
+
+async function firstClientHello(capture: string): Promise<Buffer> {
+  return Buffer.from((await loadCapture(capture)).clientHellos[0]!.data, 'hex');
+}
 
 describe('SSLv2-format ClientHello', () => {
   it('decodes a synthetic hello: TLS-mappable specs kept, challenge right-aligned', () => {
@@ -25,15 +29,15 @@ describe('SSLv2-format ClientHello', () => {
     expect(hello.random.toString('hex')).toBe('00'.repeat(16) + challenge.toString('hex'));
   });
 
-  it('zeek ssl-v2.pcap: SSL 2.0 only specs, no TLS suites', () => {
-    const data = Buffer.from(loadFixture('zeek__ssl-v2.pcap').clientHellos![0]!.data, 'hex');
+  it('zeek ssl-v2.pcap: SSL 2.0 only specs, no TLS suites', async () => {
+    const data = await firstClientHello('zeek__ssl-v2.pcap');
     const hello = decodeSslv2ClientHello(data, 0, data.length);
     expect(hello).toMatchObject({ legacyVersion: 0x0002, cipherSuites: [], complete: true, malformed: null });
     expect(hello.serverName.status).toBe('absent');
   });
 
-  it('arkime pppoe.pcap: SSLv3 offer in an SSLv2 record', () => {
-    const data = Buffer.from(loadFixture('arkime__pppoe.pcap').clientHellos![0]!.data, 'hex');
+  it('arkime pppoe.pcap: SSLv3 offer in an SSLv2 record', async () => {
+    const data = await firstClientHello('arkime__pppoe.pcap');
     const hello = decodeSslv2ClientHello(data, 0, data.length);
     expect(hello.legacyVersion).toBe(0x0300);
     expect(hello.cipherSuites).toHaveLength(11);
@@ -41,9 +45,8 @@ describe('SSLv2-format ClientHello', () => {
     expect(hello.malformed).toBeNull();
   });
 
-  it('zeek ssl.v3.pcap: TLS 1.0 offer, with ciphers matching the later TLS hellos', () => {
-    const fixture = loadFixture('zeek__ssl.v3.pcap');
-    const data = Buffer.from(fixture.clientHellos![0]!.data, 'hex');
+  it('zeek ssl.v3.pcap: TLS 1.0 offer, with ciphers matching the later TLS hellos', async () => {
+    const data = await firstClientHello('zeek__ssl.v3.pcap');
     const hello = decodeSslv2ClientHello(data, 0, data.length);
     expect(hello.legacyVersion).toBe(0x0301);
     expect(hello.cipherSuites).toContain(0x0039);

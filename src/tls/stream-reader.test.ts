@@ -11,10 +11,11 @@ import {
   sslv2ClientHello,
   type ClientHelloSpec,
 } from './testing/encode.js';
-import { handshakeBody, loadFixture, recordingReader } from './testing/fixtures.js';
+import { loadCapture } from './testing/corpus.js';
+import { handshakeBody, recordingReader } from './testing/reading.js';
 import type { ClientHello } from './types.js';
 
-const realHello = Buffer.from(loadFixture('ja4__tls12.pcap').clientHellos![0]!.data, 'hex');
+const realHello = Buffer.from((await loadCapture('ja4__tls12.pcap')).clientHellos[0]!.data, 'hex');
 const realBody = handshakeBody(realHello, 1)!;
 const expectedHello = decodeClientHello(realBody, 0, realBody.length, true, { recordVersion: 0x0301 });
 
@@ -358,9 +359,9 @@ describe('gaps and the end of the stream', () => {
     expect(recorded.clientHellos).toHaveLength(1);
   });
 
-  it('ndpi tls_missing_ch_frag: the captured first segment holds the SNI', () => {
-    const fixture = loadFixture('ndpi__tls_missing_ch_frag.pcap');
-    const first = fixture.segments!.find((s) => s.frame === 2)!;
+  it('ndpi tls_missing_ch_frag: the captured first segment holds the SNI', async () => {
+    const fixture = await loadCapture('ndpi__tls_missing_ch_frag.pcap');
+    const first = fixture.segments.find((s) => s.frame === 2)!;
     const { reader, recorded } = recordingReader();
     reader.push(Buffer.from(first.payload, 'hex'), 2, 0);
     reader.gap('lost');
@@ -391,10 +392,10 @@ describe('after the hellos', () => {
     expect(reader.done).toBe(true);
   });
 
-  it('plaintext alerts are reported, encrypted ones are not', () => {
+  it('plaintext alerts are reported, encrypted ones are not', async () => {
     const { recorded } = pushPieces(Buffer.concat([sh, records(21, Buffer.from([2, 40]), 0x0303)]), []);
     expect(recorded.alerts.map((a) => a.alert)).toEqual([{ level: 2, description: 40 }]);
-    const sll2 = Buffer.from(loadFixture('pcpp__sll2.pcap').segments![0]!.payload, 'hex');
+    const sll2 = Buffer.from((await loadCapture('pcpp__sll2.pcap')).segments[0]!.payload, 'hex');
     const encrypted = pushPieces(sll2, []);
     expect(encrypted.reader.state).toBe('tls');
     expect(encrypted.recorded.events).toEqual([]);

@@ -1,74 +1,7 @@
-/** Test-only access to the JSON fixtures in ../testdata (see the README there). */
-import { readFileSync, readdirSync } from 'node:fs';
+/** Test-only helpers to run the TLS stream reader and to walk TLS records independently of it. */
 import { createTlsStreamReader, type TlsStreamReaderLimits } from '../stream-reader.js';
 import type { Alert, ClientHello, Position, ServerHello, TlsStreamReader } from '../types.js';
-
-export interface ExpectedHello {
-  sni: string | null;
-  sslv2Record: boolean;
-  recordVersion: string;
-  handshakeVersion: string;
-  supportedVersions: string[];
-  extensionsReported: boolean;
-  extensionTypes: number[];
-  sniExtensionPresent: boolean;
-  echExtensionPresent: boolean;
-}
-
-export interface MessageFixture {
-  frame: number;
-  stream: number;
-  sni: string | null;
-  /** TCP payload (reassembled when tshark had to) holding the message, hex. */
-  data: string;
-  expected?: ExpectedHello;
-}
-
-export interface SegmentFixture {
-  frame: number;
-  stream: number;
-  srcPort: number;
-  dstPort: number;
-  seq: number;
-  payload: string;
-}
-
-export interface TsharkHello {
-  frame: number;
-  segmentFrames: number[];
-  stream: number;
-  srcPort: number;
-  sni: string | null;
-}
-
-export interface UpstreamJa4 {
-  stream: number;
-  transport: string;
-  sni?: string;
-  ja4: string;
-}
-
-export interface Fixture {
-  capture: string;
-  clientHellos?: MessageFixture[];
-  serverHellos?: MessageFixture[];
-  segments?: SegmentFixture[];
-  tsharkHellos?: TsharkHello[];
-  upstreamJa4?: UpstreamJa4[];
-}
-
-const DIR = new URL('../testdata/', import.meta.url);
-
-export function fixtureNames(): string[] {
-  return readdirSync(DIR)
-    .filter((f) => f.endsWith('.json'))
-    .map((f) => f.slice(0, -'.json'.length))
-    .sort();
-}
-
-export function loadFixture(capture: string): Fixture {
-  return JSON.parse(readFileSync(new URL(`${capture}.json`, DIR), 'utf8')) as Fixture;
-}
+import type { SegmentFixture } from './corpus.js';
 
 /** Everything a reader reported, in order. */
 export interface Recorded {
@@ -135,7 +68,7 @@ export function handshakeBody(data: Buffer, type: number): Buffer | null {
 }
 
 /**
- * One direction of a TCP stream from segment fixtures, in sequence order (a segment that arrived
+ * One direction of a TCP stream from corpus segments, in sequence order (a segment that arrived
  * early is delivered in its place), retransmissions dropped, holes marked as gaps.
  */
 export interface DirectionPiece {
