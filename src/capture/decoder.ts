@@ -195,6 +195,7 @@ class Decoder {
   pcapHeaderLength = 16;
   pcapTicks = 1e6;
   pcapCap = 0;
+  pcapLinkType = 0;
 
   // pcapng: `le` is the current section's byte order.
   section = -1;
@@ -374,8 +375,7 @@ class Decoder {
     if (field !== linkType) this.warn(`pcap link-type field ${hex32(field)} has flag bits set; link type ${linkType} used`);
     this.pcapCap = Math.min(this.limits.maxRecordBytes, Math.max(this.limits.pcapMaxCaplen, snapLength));
     this.addInterface({ id: 0, linkType, name: null, snapLength, ticksPerSecond: ticks, section: 0 });
-    this.rec.linkType = linkType;
-    this.rec.interfaceId = 0;
+    this.pcapLinkType = linkType;
     this.state = PCAP;
     return pos + 24;
   }
@@ -393,6 +393,7 @@ class Decoder {
     const hl = this.pcapHeaderLength;
     const cap = this.pcapCap;
     const ticks = this.pcapTicks;
+    const linkType = this.pcapLinkType;
     const sink = this.sink;
     const rec = this.rec;
     let p = pos;
@@ -418,6 +419,8 @@ class Decoder {
       if (this.firstTime === null) this.firstTime = time;
       if (caplen < orig) this.snapped++;
       rec.frame = ++this.frame;
+      rec.linkType = linkType;
+      rec.interfaceId = 0;
       rec.time = time;
       rec.originalLength = orig;
       rec.data = buf.subarray(p + hl, p + size);

@@ -44,11 +44,17 @@ export interface CaptureSummary {
   snappedPackets: number;
   firstTime: number | null;
   lastTime: number | null;
-  /** Packets dropped as reported by pcapng Interface Statistics Blocks (ifdrop + osdrop), null when unknown. */
+  /**
+   * Packets dropped as reported by pcapng Interface Statistics Blocks: per interface the latest
+   * isb_ifdrop + isb_osdrop (they count from the start of the capture), summed; null when unknown.
+   */
   drops: number | null;
-  /** True when the file ended inside a record or block, or a damaged header stopped the reader. */
+  /**
+   * True when the file ended inside a record or block, or damage stopped the reader (pcapng
+   * resumes at the next Section Header Block after damage, if there is one: see `warnings`).
+   */
   truncated: boolean;
-  /** Why reading stopped early, if it did. */
+  /** One line: why the input is unusable, or the first damage that cost records. */
   error: string | null;
   warnings: string[];
 }
