@@ -33,7 +33,7 @@ export async function analyzeCapture(
   const sink = {
     record(r: CaptureRecord): void {
       if (progress !== undefined && (r.frame & 0xffff) === 0) progress(r.frame);
-      const ip = network.decode(r.linkType, r.data, r.time);
+      const ip = network.decode(r.linkType, r.data, r.time, r.originalLength);
       if (isSkip(ip) || ip.protocol !== 6) return;
       const tcp = decodeTcp(ip.data, ip.payloadOffset, ip.payloadEnd, ip.payloadLength);
       if (isTcpError(tcp)) {

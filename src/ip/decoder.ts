@@ -50,8 +50,12 @@ export interface NetworkDecoder {
    * Decodes one captured frame of link type `linkType` down to its innermost IP packet.
    * `time` is the capture time in seconds (it drives the fragment timeout). Never throws.
    * The packet's `data` is `data` itself unless it was reassembled from fragments.
+   *
+   * `originalLength`, the frame's length on the wire, is optional. When given and not more than
+   * `data.length`, the frame is known to be whole, so an IP length reaching past its end is a
+   * lying header rather than a snaplen cut: the packet is then cut back to the frame.
    */
-  decode(linkType: number, data: Buffer, time: number): NetworkResult;
+  decode(linkType: number, data: Buffer, time: number, originalLength?: number): NetworkResult;
   readonly stats: NetworkStats;
 }
 
@@ -89,6 +93,9 @@ class Decoder implements NetworkDecoder {
   private readonly fragments: FragmentReassembler;
   private time = 0;
   private readonly linkTypeDetails = new Map<number, string>();
+  /** The link type of the previous frame and whether it is supported (captures rarely mix them). */
+  private lastLinkType = -1;
+  private lastSupported = false;
   private readonly etherTypeDetails = new Map<number, string>();
 
   constructor(limits: Partial<NetworkLimits>) {
@@ -105,12 +112,16 @@ class Decoder implements NetworkDecoder {
     this.fragments = new FragmentReassembler(this.limits, fragmentStats);
   }
 
-  decode(linkType: number, data: Buffer, time: number): NetworkResult {
+  decode(linkType: number, data: Buffer, time: number, originalLength?: number): NetworkResult {
     const stats = this.stats;
     stats.frames++;
     this.time = time;
     let result: NetworkResult;
-    if (!isSupportedLinkType(linkType)) {
+    if (linkType !== this.lastLinkType) {
+      this.lastLinkType = linkType;
+      this.lastSupported = isSupportedLinkType(linkType);
+    }
+    if (!this.lastSupported) {
       stats.unsupportedLinkTypes.set(linkType, (stats.unsupportedLinkTypes.get(linkType) ?? 0) + 1);
       let detail = this.linkTypeDetails.get(linkType);
       if (detail === undefined) {
@@ -121,8 +132,8 @@ class Decoder implements NetworkDecoder {
     } else {
       const link = decodeLink(linkType, data, 0, data.length);
       if (link.kind !== 'network') result = linkSkip(link);
-      else if (link.end === undefined) result = this.ip(link.etherType, data, link.offset, data.length, 0, null);
-      else result = this.ip(link.etherType, data, link.offset, link.end, 0, null, true);
+      else if (link.end !== undefined) result = this.ip(link.etherType, data, link.offset, link.end, 0, null, true);
+      else result = this.ip(link.etherType, data, link.offset, data.length, 0, null, originalLength !== undefined && originalLength <= data.length);
     }
     if ('kind' in result) stats.skipped[result.reason]++;
     else stats.packets++;
@@ -130,9 +141,9 @@ class Decoder implements NetworkDecoder {
   }
 
   /**
-   * An IPv4 or IPv6 packet named by EtherType; anything else is not IP. `bounded` says `end`
-   * came from a length in the link header rather than from the capture: the packet cannot be
-   * longer, so an IP length reaching past it is cut back instead of read as a snaplen cut.
+   * An IPv4 or IPv6 packet named by EtherType; anything else is not IP. `bounded` says the
+   * packet cannot reach past `end` (a length in the link header says so, or the frame is known
+   * to be whole), so an IP length reaching past it is cut back instead of read as a snaplen cut.
    */
   private ip(etherType: number, buf: Buffer, offset: number, end: number, depth: number, tunnel: string | null, bounded = false): NetworkResult {
     if (etherType === ETHERTYPE_IPV4) return this.ipv4(buf, offset, end, depth, tunnel, bounded);
@@ -230,6 +241,9 @@ class Decoder implements NetworkDecoder {
     depth: number,
     tunnel: string | null,
   ): NetworkResult {
+    // Whether the snaplen left the payload whole: a tunnel header that does not fit in a whole
+    // payload is not a tunnel header, one that does not fit in a cut payload is truncated.
+    const complete = payloadEnd - payloadOffset >= payloadLength;
     switch (protocol) {
       case PROTO_IPV4: {
         const name = version === 4 ? 'ipip' : '4in6';
@@ -244,7 +258,7 @@ class Decoder implements NetworkDecoder {
         return this.ipv6(buf, payloadOffset, payloadEnd, depth + 1, tunnel ?? name);
       }
       case PROTO_GRE: {
-        const inner = this.tunnel('gre', decodeGre(buf, payloadOffset, payloadEnd), buf, depth, tunnel);
+        const inner = this.tunnel('gre', decodeGre(buf, payloadOffset, payloadEnd), buf, depth, tunnel, complete);
         if (inner !== null) return inner;
         break;
       }
@@ -257,9 +271,9 @@ class Decoder implements NetworkDecoder {
           const udpLength = (buf[payloadOffset + 4] << 8) | buf[payloadOffset + 5];
           const udpEnd = udpLength >= 8 && payloadOffset + udpLength < payloadEnd ? payloadOffset + udpLength : payloadEnd;
           const start = payloadOffset + 8;
-          if (dstPort === VXLAN_PORT || dstPort === VXLAN_LINUX_PORT) inner = this.tunnel('vxlan', decodeVxlan(buf, start, udpEnd), buf, depth, tunnel);
-          else if (dstPort === GENEVE_PORT) inner = this.tunnel('geneve', decodeGeneve(buf, start, udpEnd), buf, depth, tunnel);
-          else inner = this.tunnel('gtp-u', decodeGtpU(buf, start, udpEnd), buf, depth, tunnel);
+          if (dstPort === VXLAN_PORT || dstPort === VXLAN_LINUX_PORT) inner = this.tunnel('vxlan', decodeVxlan(buf, start, udpEnd), buf, depth, tunnel, complete);
+          else if (dstPort === GENEVE_PORT) inner = this.tunnel('geneve', decodeGeneve(buf, start, udpEnd), buf, depth, tunnel, complete);
+          else inner = this.tunnel('gtp-u', decodeGtpU(buf, start, udpEnd), buf, depth, tunnel, complete);
         }
         if (inner !== null) return inner;
         break;
@@ -282,10 +296,11 @@ class Decoder implements NetworkDecoder {
 
   /**
    * Steps into a tunnel whose header decoded as `result`. Returns null when the header is not a
-   * tunnel header after all (the outer packet is then returned as it is).
+   * tunnel header after all (the outer packet is then returned as it is); a header cut by the
+   * snaplen (`complete` false) gives a 'truncated' skip.
    */
-  private tunnel(name: string, result: TunnelResult, buf: Buffer, depth: number, tunnel: string | null): NetworkResult | null {
-    if (result.kind !== 'payload') return result.kind === 'truncated' ? skip('truncated', result.detail) : null;
+  private tunnel(name: string, result: TunnelResult, buf: Buffer, depth: number, tunnel: string | null, complete: boolean): NetworkResult | null {
+    if (result.kind !== 'payload') return result.kind === 'truncated' && !complete ? skip('truncated', result.detail) : null;
     if (depth >= this.limits.maxTunnelDepth) return skip('malformed', TOO_DEEP);
     this.countTunnel(name);
     const outer = tunnel ?? name;

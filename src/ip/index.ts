@@ -1,3 +1,12 @@
+/**
+ * Network layer: from a captured frame to its innermost IP packet.
+ *
+ * createNetworkDecoder() runs the link-layer decoders (src/link), IPv4 / IPv6 with extension
+ * headers, fragment reassembly and tunnel decapsulation (IP-in-IP, 6in4, 4in6, 6in6, GRE and
+ * ERSPAN, VXLAN, Geneve, GTP-U). Results are offsets into the frame's own buffer; only a
+ * reassembled datagram lives in a new buffer. Bad bytes never throw: they come back as a
+ * NetworkSkip and are counted in the decoder's stats.
+ */
 export type { IpPacket, NetworkResult, NetworkSkip } from './types.js';
 export {
   createNetworkDecoder,

@@ -69,9 +69,18 @@ describe('decodeEthernet', () => {
     expect(decode(frame('8847 00001040'))).toMatchObject({ kind: 'truncated' });
   });
 
+  it('steps over VN-Tag, E-Tag and 802.1ah headers', () => {
+    expect(decode(frame('8926 00000000 8100 000b 0800 45'))).toEqual({ kind: 'network', etherType: 0x0800, offset: 24, vlanTags: 1 });
+    expect(decode(frame('893f 000000000000 86dd 60'))).toEqual({ kind: 'network', etherType: 0x86dd, offset: 22, vlanTags: 0 });
+    expect(decode(frame('88e7 00000001 020000002002 020000002001 0800 45'))).toEqual({ kind: 'network', etherType: 0x0800, offset: 32, vlanTags: 0 });
+    expect(decode(frame('8926 0000'))).toEqual({ kind: 'truncated', detail: 'ethernet tag cut short' });
+    const nine = '88e7 00000001 020000002002 020000002001 '.repeat(9) + '0800 45';
+    expect(decode(frame(nine))).toEqual({ kind: 'malformed', detail: 'too many ethernet headers' });
+  });
+
   it('follows 802.3 frames only through an RFC 1042 SNAP header', () => {
     expect(decode(frame('0030 aaaa03 000000 0800 45'))).toEqual({ kind: 'network', etherType: 0x0800, offset: 22, vlanTags: 0 });
-    expect(decode(frame('0026 4242 03 000000000000'))).toEqual({ kind: 'unsupported', detail: '802.3 llc frame' });
+    expect(decode(frame('0026 4242 03 000000000000'))).toEqual({ kind: 'unsupported', detail: '802.2 llc frame' });
     expect(decode(frame('0030 aaaa03 00000c 2000 00'))).toMatchObject({ kind: 'unsupported' });
   });
 
@@ -91,6 +100,10 @@ const CASES = [
   { file: 'captures/zeek__pppoe-over-qinq.pcap', frames: 86, etherType: 0x0800, tags: 2, offset: 30 },
   { file: 'malformed/pcapplusplus__QinQ_802.1_AD.pcapng', frames: 1, etherType: 0x0800, tags: 2, offset: 22 },
   { file: 'malformed/tcpdump__802.1ad_QinQ.pcap', frames: 2, etherType: 0x0806, tags: 2, offset: 22 },
+  // eth:vntag:vlan:ip
+  { file: 'malformed/suricata__decode-vntag-01.pcap', frames: 5, etherType: 0x0800, tags: 1, offset: 24 },
+  // eth:vlan:vntag:vlan:ip
+  { file: 'malformed/zeek__vntag_vlan_sandwich_clean.pcap', frames: 1, etherType: 0x0800, tags: 2, offset: 28 },
 ];
 
 describe.each(CASES)('decodeEthernet on $file', ({ file, frames, etherType, tags, offset }) => {
@@ -116,5 +129,13 @@ describe('PPPoE length in zeek__pppoe-over-qinq.pcap', () => {
     const r = readCapture(path)[18];
     expect(r.data.length).toBe(76);
     expect(decodeEthernet(r.data, 0, r.data.length)).toEqual({ kind: 'network', etherType: 0x0800, offset: 30, vlanTags: 2, end: 70 });
+  });
+});
+
+describe('802.1ah nested 55 deep (zeek pbb-recursive-frames)', () => {
+  const path = corpusFile('malformed/zeek__pbb-recursive-frames.pcapng');
+  it.skipIf(!hasFile(path))('stops at the header limit', () => {
+    const [r] = readCapture(path);
+    expect(decodeEthernet(r.data, 0, r.data.length)).toEqual({ kind: 'malformed', detail: 'too many ethernet headers' });
   });
 });

@@ -10,6 +10,12 @@ export const ETHERTYPE_PPPOE_SESSION = 0x8864;
 export const ETHERTYPE_QINQ = 0x88a8;
 /** Pre-standard QinQ outer tag, still emitted by some switches. */
 export const ETHERTYPE_QINQ_LEGACY = 0x9100;
+/** Cisco VN-Tag: 4 tag bytes after the EtherType. */
+export const ETHERTYPE_VNTAG = 0x8926;
+/** IEEE 802.1BR E-Tag: 6 tag bytes after the EtherType. */
+export const ETHERTYPE_ETAG = 0x893f;
+/** IEEE 802.1ah provider backbone bridging: a 4-byte I-TAG, then a whole customer frame. */
+export const ETHERTYPE_PBB = 0x88e7;
 /** Transparent Ethernet bridging: the payload is a whole Ethernet frame (GRE, Geneve). */
 export const ETHERTYPE_TEB = 0x6558;
 

@@ -13,6 +13,10 @@ function checkResult(r: LinkResult, offset: number, end: number): void {
     expect(r.etherType).toBeGreaterThanOrEqual(0);
     expect(r.etherType).toBeLessThanOrEqual(0xffff);
     expect(r.vlanTags).toBeGreaterThanOrEqual(0);
+    if (r.end !== undefined) {
+      expect(r.end).toBeGreaterThanOrEqual(r.offset);
+      expect(r.end).toBeLessThanOrEqual(end);
+    }
   } else {
     expect(['truncated', 'malformed', 'unsupported']).toContain(r.kind);
     expect(typeof r.detail).toBe('string');
@@ -27,7 +31,7 @@ describe('decodeLink', () => {
   });
 
   it('knows the documented link types', () => {
-    expect(supportedLinkTypes()).toEqual([0, 1, 9, 12, 14, 50, 51, 101, 104, 108, 113, 228, 229, 276]);
+    expect(supportedLinkTypes()).toEqual([0, 1, 9, 10, 12, 14, 50, 51, 101, 104, 108, 113, 149, 192, 226, 228, 229, 239, 258, 276]);
   });
 
   it('decodes PPPoE without Ethernet (LINKTYPE_PPP_ETHER)', () => {

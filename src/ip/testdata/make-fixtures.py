@@ -1,4 +1,4 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """Writes the small capture fixtures in this folder (run with a Python that has scapy 2.5).
 
 Every packet is built from fixed values and fixed timestamps, so running it again gives the same
