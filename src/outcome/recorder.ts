@@ -24,6 +24,16 @@ export class ConnectionRecorder implements ConnectionObserver {
   private readonly synAck: PerDirection<FrameRef | null> = [null, null];
   private readonly rst: PerDirection<FrameRef | null> = [null, null];
   private readonly fin: PerDirection<FrameRef | null> = [null, null];
+  /**
+   * The ACK answering the first SYN/ACK, kept as plain numbers so that no packet allocates:
+   * `ackAwaited` is the direction it is awaited from (-1: none awaited), `ackDir` the one it came from.
+   */
+  private ackAwaited: Direction | -1 = -1;
+  private ackDir: Direction | -1 = -1;
+  private ackFrame = 0;
+  private ackTime = 0;
+  /** Sequence number of each direction's first SYN. */
+  private readonly synSeq: PerDirection<number> = [0, 0];
   private readonly readers: PerDirection<TlsStreamReader | null> = [null, null];
   private readonly readerDone: PerDirection<boolean> = [false, false];
   private readonly hello: PerDirection<ClientHelloSeen | null> = [null, null];
@@ -41,15 +51,30 @@ export class ConnectionRecorder implements ConnectionObserver {
     private readonly done: (outcome: ConnectionOutcome) => void,
   ) {}
 
-  segment(dir: Direction, flags: number, _seq: number, _ack: number, frame: number, time: number): void {
+  segment(dir: Direction, flags: number, seq: number, _ack: number, frame: number, time: number): void {
     this.packets++;
     this.lastFrame = frame;
     this.lastTime = time;
     if (this.first === null) this.first = { frame, time };
-    if ((flags & (SYN | RST | FIN)) === 0) return;
+    if ((flags & (SYN | RST | FIN)) === 0) {
+      if (dir === this.ackAwaited && (flags & ACK) !== 0) {
+        this.ackAwaited = -1;
+        this.ackDir = dir;
+        this.ackFrame = frame;
+        this.ackTime = time;
+      }
+      return;
+    }
     if (flags & SYN) {
-      if (flags & ACK) this.synAck[dir] ??= { frame, time };
-      else this.synOnly[dir] ??= { frame, time };
+      if (flags & ACK) {
+        if (this.synAck[dir] === null) {
+          this.synAck[dir] = { frame, time };
+          if (this.ackDir === -1) this.ackAwaited = other(dir);
+        }
+      } else if (this.synOnly[dir] === null) {
+        this.synOnly[dir] = { frame, time };
+        this.synSeq[dir] = seq;
+      }
     }
     if (flags & RST) {
       this.rst[dir] ??= { frame, time };
@@ -168,6 +193,8 @@ export class ConnectionRecorder implements ConnectionObserver {
       last,
       syn: this.synOnly[c],
       synAck: this.synAck[s],
+      handshakeAck: this.ackDir === c ? { frame: this.ackFrame, time: this.ackTime } : null,
+      clientIsn: this.synOnly[c] === null ? null : this.synSeq[c],
       clientHello: this.hello[c],
       clientHelloCount: this.helloCount[c],
       helloRetryRequest: this.retry[s],

@@ -42,6 +42,10 @@ export interface ConnectionOutcome {
   last: FrameRef;
   syn: FrameRef | null;
   synAck: FrameRef | null;
+  /** The client's first ACK after the server's SYN/ACK: the handshake's third packet (it may carry data). */
+  handshakeAck: FrameRef | null;
+  /** Sequence number of the client's SYN, null without one. Address translation keeps it; a new connection (a proxy's) has its own. */
+  clientIsn: number | null;
   /** The client's first ClientHello. */
   clientHello: ClientHelloSeen | null;
   /** ClientHellos seen (2 after a HelloRetryRequest). */

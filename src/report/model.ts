@@ -1,7 +1,8 @@
 import type { CaptureSummary } from '../capture/types.js';
-import type { ConnectionOutcome, Endpoint } from '../outcome/types.js';
+import type { ConnectionOutcome, Endpoint, FrameRef } from '../outcome/types.js';
 import type { SniStatus } from '../tls/types.js';
-import type { ClientVerdict, Verdict, Verdicts } from '../verdict/verdicts.js';
+import type { ConnectionCopy, LinkedConnection } from '../verdict/copies.js';
+import type { ClientVerdict, FoldedTotals, Verdict, Verdicts } from '../verdict/verdicts.js';
 import { alertName, isGrease, linkTypeName, versionName } from './names.js';
 
 /** What the analysis of one capture file saw besides connections. */
@@ -57,6 +58,26 @@ export interface ClientHelloJson {
   malformed: string | null;
 }
 
+/** A packet of note: frame number and capture time (seconds since the epoch). */
+export interface FrameJson {
+  frame: number;
+  time: number;
+}
+
+/** Another copy of the same connection in the captures (same ClientHello random), e.g. after DNAT on a node. */
+export interface AliasJson {
+  capture: number;
+  stream: number;
+  client: Endpoint;
+  server: Endpoint;
+  packets: number;
+  firstFrame: number;
+  clientHelloFrame: number;
+  serverReset: FrameJson | null;
+  serverHelloFrame: number | null;
+  category: string;
+}
+
 export interface ConnectionJson {
   capture: number;
   stream: number;
@@ -66,18 +87,36 @@ export interface ConnectionJson {
   tunnel: string | null;
   packets: number;
   firstFrame: number;
+  /** Capture time of the first packet. */
+  firstTime: number;
   lastFrame: number;
   sideEvidence: string;
-  syn: { frame: number } | null;
-  synAck: { frame: number } | null;
+  syn: FrameJson | null;
+  synAck: FrameJson | null;
+  /** The client's ACK of the SYN/ACK. */
+  handshakeAck: FrameJson | null;
   clientHello: ClientHelloJson | null;
   clientHellos: number;
-  helloRetryRequest: { frame: number } | null;
-  serverHello: { frame: number; version: string } | null;
-  serverAlert: { frame: number; level: number; description: number; name: string } | null;
-  serverReset: { frame: number; afterClientHelloMs: number | null } | null;
-  clientReset: { frame: number } | null;
+  helloRetryRequest: FrameJson | null;
+  serverHello: { frame: number; time: number; version: string } | null;
+  serverAlert: { frame: number; time: number; level: number; description: number; name: string } | null;
+  /**
+   * The ingress's RST. `from` is the address it came from: the server, or the address of a copy
+   * (the pod address after DNAT); `capture` the file it was seen in.
+   */
+  serverReset: {
+    frame: number;
+    time: number;
+    capture: number;
+    from: Endpoint;
+    afterClientHelloMs: number | null;
+    /** When `from` is a copy's address: the same RST in this connection's own packets, as the client got it. */
+    translated: { frame: number; time: number; from: Endpoint } | null;
+  } | null;
+  clientReset: FrameJson | null;
   category: string;
+  /** The same connection seen again under other addresses; counted once. */
+  aliases: AliasJson[];
 }
 
 export interface ClientJson {
@@ -105,14 +144,23 @@ export interface Report {
     nonSniReset: number;
     clients: number;
     nonSniResetClients: number;
+    /** Copies of connections folded into others (the same connection before and after DNAT). */
+    linkedCopies: number;
+    /** Connections counted above and in the clients' verdicts but not listed (past the limits of what is kept; see the warnings). */
+    foldedConnections: number;
   };
   clients: ClientJson[];
   connections: ConnectionJson[];
+  /** What was pseudonymised (see --redact, --redact-sni). */
+  redacted: { clients: boolean; sni: boolean };
 }
+
+const NOTHING_FOLDED: FoldedTotals = { connections: 0, clientHellos: 0, withoutSni: 0, nonSniReset: 0 };
 
 export function buildReport(version: string, captures: CaptureFacts[], verdicts: Verdicts): Report {
   const connections = verdicts.connections.map(connectionJson);
   const hellos = verdicts.connections.filter((o) => o.clientHello !== null);
+  const folded = verdicts.folded ?? NOTHING_FOLDED;
   const withoutSni = hellos.filter((o) => {
     const s = o.clientHello?.hello.serverName.status;
     return s !== 'present' && s !== 'unknown';
@@ -126,15 +174,18 @@ export function buildReport(version: string, captures: CaptureFacts[], verdicts:
     summary: {
       problemFound: verdicts.problemFound,
       verdict: verdictSentence(verdicts),
-      connections: connections.length,
-      clientHellos: hellos.length,
-      withoutSni,
-      nonSniReset: verdicts.connections.filter((o) => o.category === 'non-sni-reset').length,
+      connections: connections.length + folded.connections,
+      clientHellos: hellos.length + folded.clientHellos,
+      withoutSni: withoutSni + folded.withoutSni,
+      nonSniReset: verdicts.connections.filter((o) => o.category === 'non-sni-reset').length + folded.nonSniReset,
       clients: verdicts.clients.length,
       nonSniResetClients,
+      linkedCopies: verdicts.linkedCopies,
+      foldedConnections: folded.connections,
     },
     clients: verdicts.clients.map(clientJson),
     connections,
+    redacted: { clients: false, sni: false },
   };
 }
 
@@ -143,7 +194,7 @@ export function verdictSentence(v: Verdicts): string {
   const resetClients = v.clients.filter((c) => (c.categories['non-sni-reset'] ?? 0) > 0).length;
   const nonSniOk = v.clients.filter((c) => (c.categories['non-sni-ok'] ?? 0) > 0).length;
   const sniReset = v.clients.filter((c) => (c.categories['sni-reset'] ?? 0) > 0).length;
-  const hellos = v.connections.filter((o) => o.clientHello !== null).length;
+  const hellos = v.connections.filter((o) => o.clientHello !== null).length + (v.folded?.clientHellos ?? 0);
   if (resetClients > 0) {
     return `${plural(resetClients, 'client sends', 'clients send')} ClientHellos without server_name and the ingress resets them.`;
   }
@@ -200,7 +251,11 @@ function captureWarnings(c: CaptureFacts, outcomes: readonly ConnectionOutcome[]
   return w;
 }
 
-function connectionJson(o: ConnectionOutcome): ConnectionJson {
+function frameJson(ref: FrameRef | null): FrameJson | null {
+  return ref && { frame: ref.frame, time: ref.time };
+}
+
+function connectionJson(o: LinkedConnection): ConnectionJson {
   const ch = o.clientHello;
   return {
     capture: o.capture,
@@ -211,10 +266,12 @@ function connectionJson(o: ConnectionOutcome): ConnectionJson {
     tunnel: o.tunnel,
     packets: o.packets,
     firstFrame: o.first.frame,
+    firstTime: o.first.time,
     lastFrame: o.last.frame,
     sideEvidence: o.sideEvidence,
-    syn: o.syn && { frame: o.syn.frame },
-    synAck: o.synAck && { frame: o.synAck.frame },
+    syn: frameJson(o.syn),
+    synAck: frameJson(o.synAck),
+    handshakeAck: frameJson(o.handshakeAck),
     clientHello:
       ch === null
         ? null
@@ -238,20 +295,52 @@ function connectionJson(o: ConnectionOutcome): ConnectionJson {
             malformed: ch.hello.malformed,
           },
     clientHellos: o.clientHelloCount,
-    helloRetryRequest: o.helloRetryRequest && { frame: o.helloRetryRequest.frame },
-    serverHello: o.serverHello && { frame: o.serverHello.at.frame, version: versionName(o.serverHello.hello.version) },
+    helloRetryRequest: o.helloRetryRequest && { frame: o.helloRetryRequest.frame, time: o.helloRetryRequest.time },
+    serverHello: o.serverHello && { frame: o.serverHello.at.frame, time: o.serverHello.at.time, version: versionName(o.serverHello.hello.version) },
     serverAlert: o.serverAlert && {
       frame: o.serverAlert.at.frame,
+      time: o.serverAlert.at.time,
       level: o.serverAlert.alert.level,
       description: o.serverAlert.alert.description,
       name: alertName(o.serverAlert.alert.description),
     },
     serverReset: o.serverReset && {
       frame: o.serverReset.frame,
-      afterClientHelloMs: ch === null ? null : round3((o.serverReset.time - ch.at.time) * 1000),
+      time: o.serverReset.time,
+      capture: o.resetOrigin?.capture ?? o.capture,
+      from: o.resetOrigin?.from ?? o.server,
+      afterClientHelloMs: afterHelloMs(o),
+      translated: o.resetOrigin?.translated ? { frame: o.resetOrigin.translated.frame, time: o.resetOrigin.translated.time, from: o.server } : null,
     },
-    clientReset: o.clientReset && { frame: o.clientReset.frame },
+    clientReset: frameJson(o.clientReset),
     category: o.category,
+    aliases: o.copies.map(aliasJson),
+  };
+}
+
+/** Time from the ClientHello to the ingress's RST, measured within the copy that saw the RST. */
+function afterHelloMs(o: LinkedConnection): number | null {
+  if (o.serverReset === null) return null;
+  let hello = o.clientHello?.at.time ?? null;
+  if (o.resetOrigin !== null && o.resetOrigin.capture !== o.capture) {
+    const copy = o.copies.find((c) => c.capture === o.resetOrigin?.capture && c.stream === o.resetOrigin.stream);
+    hello = copy === undefined ? null : copy.clientHelloTime;
+  }
+  return hello === null ? null : round3((o.serverReset.time - hello) * 1000);
+}
+
+function aliasJson(c: ConnectionCopy): AliasJson {
+  return {
+    capture: c.capture,
+    stream: c.stream,
+    client: c.client,
+    server: c.server,
+    packets: c.packets,
+    firstFrame: c.first.frame,
+    clientHelloFrame: c.clientHelloFrame,
+    serverReset: frameJson(c.serverReset),
+    serverHelloFrame: c.serverHelloFrame,
+    category: c.category,
   };
 }
 

@@ -70,3 +70,44 @@ const ALERT_NAMES: Record<number, string> = {
 export function alertName(description: number): string {
   return ALERT_NAMES[description] ?? `alert ${description}`;
 }
+
+const EXTENSION_NAMES: Record<number, string> = {
+  0: 'server_name',
+  1: 'max_fragment_length',
+  5: 'status_request',
+  10: 'supported_groups',
+  11: 'ec_point_formats',
+  13: 'signature_algorithms',
+  14: 'use_srtp',
+  15: 'heartbeat',
+  16: 'application_layer_protocol_negotiation',
+  17: 'status_request_v2',
+  18: 'signed_certificate_timestamp',
+  21: 'padding',
+  22: 'encrypt_then_mac',
+  23: 'extended_master_secret',
+  27: 'compress_certificate',
+  28: 'record_size_limit',
+  34: 'delegated_credentials',
+  35: 'session_ticket',
+  41: 'pre_shared_key',
+  42: 'early_data',
+  43: 'supported_versions',
+  44: 'cookie',
+  45: 'psk_key_exchange_modes',
+  47: 'certificate_authorities',
+  49: 'post_handshake_auth',
+  50: 'signature_algorithms_cert',
+  51: 'key_share',
+  57: 'quic_transport_parameters',
+  17513: 'application_settings',
+  17613: 'application_settings',
+  65037: 'encrypted_client_hello',
+  65281: 'renegotiation_info',
+};
+
+/** A TLS extension type's name, "GREASE" for the reserved GREASE values. */
+export function extensionName(type: number): string {
+  if (isGrease(type)) return 'GREASE';
+  return EXTENSION_NAMES[type] ?? `unknown`;
+}

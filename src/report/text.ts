@@ -2,6 +2,7 @@ import Table from 'cli-table3';
 import { escapeText } from './escape.js';
 import { type Finding, findings, nextSteps } from './findings.js';
 import type { CaptureJson, Report } from './model.js';
+import { isoTime } from './time.js';
 
 export interface TextOptions {
   /** ANSI colour (only when stdout is a terminal and NO_COLOR is unset). */
@@ -19,6 +20,11 @@ export function renderText(report: Report, options: TextOptions): string {
   out.push(
     `Ingress: ${report.ingress.addresses.map(escapeText).join(', ') || '(none found)'} (${report.ingress.source === 'given' ? 'given with --ingress' : 'detected: the endpoints that received ClientHellos'})`,
   );
+  const linked = report.summary.linkedCopies ?? 0;
+  if (linked > 0) out.push(`${linked} connection${linked === 1 ? ' was' : 's were'} captured twice (before and after address translation on the node) and counted once`);
+  if (report.redacted?.clients) {
+    out.push(paint('yellow', `Redacted: client addresses are pseudonyms (keyed hash, key not kept)${report.redacted.sni ? '; host names too' : ''}`));
+  }
   out.push('');
   out.push(paint('bold', (report.summary.problemFound ? paint('red', 'PROBLEM: ') : '') + report.summary.verdict));
   if (report.clients.length > 0) {
@@ -63,7 +69,7 @@ export function captureLine(c: CaptureJson): string {
     `${c.packets.toLocaleString('en-US')} packets`,
   ];
   if (c.firstTime !== null && c.lastTime !== null) {
-    parts.push(`${new Date(c.firstTime * 1000).toISOString()} + ${(c.lastTime - c.firstTime).toFixed(3)} s`);
+    parts.push(`${isoTime(c.firstTime)} + ${(c.lastTime - c.firstTime).toFixed(3)} s`);
   }
   parts.push(c.drops === null ? 'drops unknown' : `${c.drops} dropped`);
   if (c.truncated) parts.push('TRUNCATED');

@@ -1,5 +1,7 @@
 import { resetBeforeServerHello } from '../outcome/category.js';
 import type { Category, ConnectionOutcome } from '../outcome/types.js';
+import type { FoldedConnections } from './collect.js';
+import { type LinkedConnection, linkCopies } from './copies.js';
 
 export type Verdict = Category | 'mixed';
 
@@ -24,18 +26,37 @@ export interface IngressScope {
 
 export interface Verdicts {
   ingress: IngressScope;
-  /** Connections whose server is an ingress address, in capture and stream order. */
-  connections: ConnectionOutcome[];
+  /** Connections whose server is an ingress address, in capture and stream order; copies of one connection count once. */
+  connections: LinkedConnection[];
   clients: ClientVerdict[];
   /** At least one connection is 'non-sni-reset': the runbook's symptom. */
   problemFound: boolean;
+  /** Copies folded into the connections above (one connection captured before and after DNAT). */
+  linkedCopies: number;
+  /** Connections to the ingress counted in the client verdicts but not listed above (see OutcomeCollector). */
+  folded?: FoldedTotals;
+}
+
+/** Totals of the folded connections to the ingress. */
+export interface FoldedTotals {
+  connections: number;
+  clientHellos: number;
+  withoutSni: number;
+  nonSniReset: number;
 }
 
 /**
- * Scopes connections to the ingress and gives each client a verdict. Without a given ingress,
- * the ingress is the set of endpoints that received ClientHellos.
+ * Links the copies of each connection (see linkCopies), scopes connections to the ingress and
+ * gives each client a verdict. Without a given ingress, the ingress is the set of endpoints that
+ * received ClientHellos. `folded` are connections only counted (past the collector's limits):
+ * they count in the verdicts of their clients like the outcomes, but are not linked or listed.
  */
-export function judge(outcomes: readonly ConnectionOutcome[], isIngress: ((ip: string) => boolean) | null, given: string[]): Verdicts {
+export function judge(
+  outcomes: readonly ConnectionOutcome[],
+  isIngress: ((ip: string) => boolean) | null,
+  given: string[],
+  folded: readonly FoldedConnections[] = [],
+): Verdicts {
   let ingress: IngressScope;
   let inScope: (ip: string) => boolean;
   if (isIngress !== null) {
@@ -44,10 +65,11 @@ export function judge(outcomes: readonly ConnectionOutcome[], isIngress: ((ip: s
   } else {
     const receivers = new Set<string>();
     for (const o of outcomes) if (o.clientHello !== null) receivers.add(o.server.ip);
+    for (const f of folded) if (f.clientHellos > 0) receivers.add(f.server);
     ingress = { addresses: [...receivers].sort(compareAddresses), source: 'detected' };
     inScope = (ip) => receivers.has(ip);
   }
-  const connections = outcomes.filter((o) => inScope(o.server.ip));
+  const connections = linkCopies(outcomes, inScope).filter((o) => inScope(o.server.ip));
   connections.sort((a, b) => a.capture - b.capture || a.first.frame - b.first.frame);
 
   const byClient = new Map<string, ClientVerdict>();
@@ -67,12 +89,39 @@ export function judge(outcomes: readonly ConnectionOutcome[], isIngress: ((ip: s
     if (resetBeforeServerHello(o)) v.resetByIngress++;
     if (o.serverHello !== null) v.completed++;
   }
+  const totals: FoldedTotals = { connections: 0, clientHellos: 0, withoutSni: 0, nonSniReset: 0 };
+  for (const f of folded) {
+    if (!inScope(f.server)) continue;
+    let v = byClient.get(f.client);
+    if (v === undefined) {
+      v = { ip: f.client, verdict: 'no-tls', connections: 0, withSni: 0, withoutSni: 0, resetByIngress: 0, completed: 0, categories: {} };
+      byClient.set(f.client, v);
+    }
+    v.connections += f.connections;
+    v.withSni += f.withSni;
+    v.withoutSni += f.withoutSni;
+    v.resetByIngress += f.resetByIngress;
+    v.completed += f.completed;
+    for (const [category, n] of Object.entries(f.categories) as [Category, number][]) v.categories[category] = (v.categories[category] ?? 0) + n;
+    totals.connections += f.connections;
+    totals.clientHellos += f.clientHellos;
+    totals.withoutSni += f.withoutSni;
+    totals.nonSniReset += f.categories['non-sni-reset'] ?? 0;
+  }
   for (const v of byClient.values()) v.verdict = verdictOf(v.categories);
-  const clients = [...byClient.values()].sort((a, b) => severity(a) - severity(b) || compareAddresses(a.ip, b.ip));
-  return { ingress, connections, clients, problemFound: connections.some((o) => o.category === 'non-sni-reset') };
+  const clients = [...byClient.values()].sort(compareClients);
+  return {
+    ingress,
+    connections,
+    clients,
+    problemFound: connections.some((o) => o.category === 'non-sni-reset') || totals.nonSniReset > 0,
+    linkedCopies: connections.reduce((n, o) => n + o.copies.length, 0),
+    folded: totals,
+  };
 }
 
-function verdictOf(categories: Partial<Record<Category, number>>): Verdict {
+/** A client's verdict from the categories of its connections: the common one, 'mixed' when they differ, 'no-tls' when none carries a ClientHello. */
+export function verdictOf(categories: Partial<Record<Category, number>>): Verdict {
   const withHello = (Object.keys(categories) as Category[]).filter((c) => c !== 'no-tls');
   if (withHello.length === 0) return 'no-tls';
   return withHello.length === 1 ? withHello[0] : 'mixed';
@@ -89,8 +138,20 @@ const ORDER: Record<Verdict, number> = {
 };
 
 /** Clients with the runbook's symptom first. */
-function severity(v: ClientVerdict): number {
+function severity(v: Pick<ClientVerdict, 'verdict' | 'categories'>): number {
   return v.categories['non-sni-reset'] ? -1 : ORDER[v.verdict];
+}
+
+/** Sorts clients into report order (as compareClients), computing each sort key once: for long lists. */
+export function sortClients<T extends Pick<ClientVerdict, 'ip' | 'verdict' | 'categories'>>(list: T[]): T[] {
+  const keyed = list.map((c) => ({ c, s: severity(c), k: addressKey(c.ip) }));
+  keyed.sort((a, b) => a.s - b.s || (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
+  return keyed.map((x) => x.c);
+}
+
+/** Report order of clients: the runbook's symptom first, then by verdict, then by address. */
+export function compareClients(a: Pick<ClientVerdict, 'ip' | 'verdict' | 'categories'>, b: Pick<ClientVerdict, 'ip' | 'verdict' | 'categories'>): number {
+  return severity(a) - severity(b) || compareAddresses(a.ip, b.ip);
 }
 
 /** Orders IPv4 before IPv6 and addresses numerically within a family. */

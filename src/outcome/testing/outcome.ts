@@ -49,6 +49,8 @@ export function outcome(s: OutcomeSketch): ConnectionOutcome {
     last: { frame: 9, time: 0.009 },
     syn: { frame: 1, time: 0.001 },
     synAck: { frame: 2, time: 0.002 },
+    handshakeAck: { frame: 3, time: 0.003 },
+    clientIsn: 1000,
     clientHello: s.sni === null || s.sni === undefined ? null : { hello: hello(s.sni), at: { frame: 4, firstFrame: 4, time: 0.004 }, ja4: 't13d0100h1_x_y' },
     clientHelloCount: s.sni ? 1 : 0,
     helloRetryRequest: null,

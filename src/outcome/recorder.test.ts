@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import type { TcpConnection } from '../stream/connections.js';
+import { ACK, FIN, PSH, RST, SYN } from '../tcp/segment.js';
+import { ConnectionRecorder } from './recorder.js';
+import type { ConnectionOutcome } from './types.js';
+
+const conn: TcpConnection = {
+  id: 0,
+  ipVersion: 4,
+  addressA: Buffer.from([10, 0, 0, 1]),
+  portA: 40000,
+  addressB: Buffer.from([10, 0, 0, 100]),
+  portB: 443,
+  tunnel: null,
+};
+
+/** Feeds [direction, flags] per frame (frame n at n ms) and returns the outcome. */
+function record(packets: [0 | 1, number][]): ConnectionOutcome {
+  let out: ConnectionOutcome | null = null;
+  const r = new ConnectionRecorder(conn, 0, (o) => {
+    out = o;
+  });
+  packets.forEach(([dir, flags], i) => r.segment(dir, flags, 0, 0, i + 1, (i + 1) / 1000));
+  r.close('closed');
+  if (out === null) throw new Error('no outcome');
+  return out;
+}
+
+describe('ConnectionRecorder handshakeAck', () => {
+  it("is the client's first ACK after the SYN/ACK", () => {
+    const o = record([
+      [0, SYN],
+      [1, SYN | ACK],
+      [0, ACK],
+      [0, PSH | ACK],
+      [1, RST | ACK],
+    ]);
+    expect(o.syn).toEqual({ frame: 1, time: 0.001 });
+    expect(o.synAck).toEqual({ frame: 2, time: 0.002 });
+    expect(o.handshakeAck).toEqual({ frame: 3, time: 0.003 });
+  });
+
+  it('may carry data, and is null without a SYN/ACK or before it', () => {
+    expect(record([[0, SYN], [1, SYN | ACK], [0, PSH | ACK]]).handshakeAck?.frame).toBe(3);
+    expect(record([[0, ACK], [0, PSH | ACK], [1, ACK]]).handshakeAck).toBeNull();
+    // The server's own ACKs do not count, nor a client's FIN or RST.
+    expect(record([[0, SYN], [1, SYN | ACK], [1, ACK], [0, FIN | ACK]]).handshakeAck).toBeNull();
+  });
+
+  it('is taken from the client direction when the capture starts with the server', () => {
+    const o = record([
+      [0, SYN | ACK],
+      [1, ACK],
+      [0, ACK],
+    ]);
+    expect(o.sideEvidence).toBe('syn-ack');
+    expect(o.client.port).toBe(443); // direction 1 (portB's sender) is the client here
+    expect(o.handshakeAck?.frame).toBe(2);
+  });
+});
