@@ -1,0 +1,124 @@
+import { open } from 'node:fs/promises';
+import { createGunzip } from 'node:zlib';
+import type { LogAggregator } from './aggregate.js';
+import { readAccessLog } from './entry.js';
+import { DEFAULT_MAX_LINE_LENGTH, readLines } from './lines.js';
+import { stripKubectlPrefix } from './prefix.js';
+
+/** What reading one log source saw besides the entries. */
+export interface LogSourceStats {
+  file: string;
+  gzip: boolean;
+  lines: number;
+  /** Lines read as access-log entries. */
+  entries: number;
+  /** Lines that were not access-log entries, by reason. */
+  skipped: {
+    /** Not JSON (kubectl's "Defaulted container" note, Envoy's own log lines, blank lines). */
+    notJson: number;
+    /** Started like a JSON object but did not parse. */
+    invalidJson: number;
+    /** JSON, but not an access-log entry. */
+    notAccessLog: number;
+    /** Longer than the line limit. */
+    tooLong: number;
+  };
+  /** Lines with a `kubectl logs --prefix` source, and with a `--timestamps` time. */
+  kubectlPrefixes: number;
+  kubectlTimestamps: number;
+  /** Why reading stopped early (what was read before is reported). */
+  error: string | null;
+}
+
+/** The source cannot be opened at all. */
+export class LogOpenError extends Error {}
+
+export interface ReadLogOptions {
+  stdin: NodeJS.ReadableStream;
+  maxLineLength?: number;
+}
+
+const CHUNK = 1024 * 1024;
+
+/** Streams one access-log source (a file, gzip-compressed or not, or - for stdin) into `aggregator`. */
+export async function readLogSource(source: string, index: number, aggregator: LogAggregator, options: ReadLogOptions): Promise<LogSourceStats> {
+  const stats: LogSourceStats = {
+    file: source === '-' ? '(stdin)' : source,
+    gzip: false,
+    lines: 0,
+    entries: 0,
+    skipped: { notJson: 0, invalidJson: 0, notAccessLog: 0, tooLong: 0 },
+    kubectlPrefixes: 0,
+    kubectlTimestamps: 0,
+    error: null,
+  };
+  let stream: AsyncIterable<Buffer | string>;
+  let close = async (): Promise<void> => {};
+  if (source === '-') {
+    stream = options.stdin as AsyncIterable<Buffer | string>;
+  } else {
+    let handle;
+    try {
+      handle = await open(source, 'r');
+      const head = Buffer.alloc(2);
+      const { bytesRead } = await handle.read(head, 0, 2, 0);
+      stats.gzip = bytesRead === 2 && head[0] === 0x1f && head[1] === 0x8b;
+    } catch (err) {
+      await handle?.close();
+      throw new LogOpenError(`${source}: ${(err as Error).message}`);
+    }
+    const fh = handle;
+    const raw = fh.createReadStream({ start: 0, highWaterMark: CHUNK, autoClose: false });
+    stream = stats.gzip ? raw.pipe(createGunzip({ chunkSize: 256 * 1024 })) : raw;
+    if (stats.gzip) raw.on('error', (err) => (stream as NodeJS.ReadWriteStream).emit('error', err));
+    close = async () => {
+      raw.destroy();
+      await fh.close();
+    };
+  }
+
+  let lastLine = 0;
+  const onLine = (line: string, lineNumber: number): void => {
+    lastLine = lineNumber;
+    let body = line;
+    let kubectlTime: string | null = null;
+    const c = line.charCodeAt(0);
+    if (c !== 0x7b /* { */) {
+      const p = stripKubectlPrefix(line);
+      if (p.source !== null) stats.kubectlPrefixes++;
+      if (p.timestamp !== null) stats.kubectlTimestamps++;
+      body = p.rest;
+      kubectlTime = p.timestamp;
+      if (body.charCodeAt(0) !== 0x7b) {
+        stats.skipped.notJson++;
+        return;
+      }
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(body);
+    } catch {
+      stats.skipped.invalidJson++;
+      return;
+    }
+    const record = readAccessLog(value, kubectlTime);
+    if (record === null) {
+      stats.skipped.notAccessLog++;
+      return;
+    }
+    stats.entries++;
+    aggregator.add(record, { source: index, line: lineNumber });
+  };
+
+  try {
+    const r = await readLines(stream, options.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH, onLine);
+    stats.lines = r.lines;
+    stats.skipped.tooLong = r.tooLong;
+  } catch (err) {
+    stats.lines = lastLine;
+    stats.error = (err as Error).message;
+  } finally {
+    await close();
+  }
+  return stats;
+}
