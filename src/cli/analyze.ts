@@ -1,15 +1,18 @@
 import { BlockList, isIP } from 'node:net';
 import { writeFile } from 'node:fs/promises';
 import { CaptureOpenError } from '../capture/input.js';
-import type { ConnectionOutcome } from '../outcome/types.js';
+import { escapeText } from '../report/escape.js';
+import { renderHtml } from '../report/html.js';
 import { renderMarkdown } from '../report/markdown.js';
 import { buildReport, type CaptureFacts } from '../report/model.js';
+import { redactReport } from '../report/redact.js';
 import { renderText } from '../report/text.js';
+import { type CollectLimits, OutcomeCollector } from '../verdict/collect.js';
 import { judge } from '../verdict/verdicts.js';
 import { analyzeCapture } from './pipeline.js';
 
-export type Format = 'table' | 'json' | 'markdown';
-export const FORMATS: readonly Format[] = ['table', 'json', 'markdown'];
+export type Format = 'table' | 'json' | 'markdown' | 'html';
+export const FORMATS: readonly Format[] = ['table', 'json', 'markdown', 'html'];
 
 export interface AnalyzeOptions {
   captures: string[];
@@ -21,6 +24,14 @@ export interface AnalyzeOptions {
   color: boolean;
   /** Progress lines on stderr. */
   progress: boolean;
+  /** Pseudonymise client addresses (see redactReport). */
+  redact?: boolean;
+  /** Pseudonymise host names too. */
+  redactSni?: boolean;
+  /** When aborted (Ctrl-C), reading stops and the report covers what was read (exit EXIT_INTERRUPTED). */
+  signal?: AbortSignal;
+  /** Bounds on the finished connections kept for the report (tests lower them). */
+  collectLimits?: Partial<CollectLimits>;
 }
 
 export interface Io {
@@ -33,6 +44,8 @@ export interface Io {
 export const EXIT_OK = 0;
 export const EXIT_PROBLEM = 1;
 export const EXIT_ERROR = 2;
+/** Interrupted (Ctrl-C) after the partial report was written: 128 + SIGINT, as a shell reports it. */
+export const EXIT_INTERRUPTED = 130;
 
 export class UsageError extends Error {}
 
@@ -60,19 +73,22 @@ export function ingressMatcher(values: string[]): (ip: string) => boolean {
 export async function runAnalyze(options: AnalyzeOptions, io: Io, version: string): Promise<number> {
   const isIngress = options.ingress.length > 0 ? ingressMatcher(options.ingress) : null;
   if (options.captures.filter((c) => c === '-').length > 1) throw new UsageError('stdin (-) can be read only once');
-  const outcomes: ConnectionOutcome[] = [];
+  const collector = new OutcomeCollector(options.collectLimits);
   const captures: CaptureFacts[] = [];
   let unreadable = 0;
+  const interrupted = (): boolean => options.signal?.aborted === true;
   for (const [index, source] of options.captures.entries()) {
+    if (interrupted()) break;
     let facts: CaptureFacts;
     try {
-      facts = await analyzeCapture(source, index, (o) => outcomes.push(o), {
+      facts = await analyzeCapture(source, index, (o) => collector.add(o), {
         stdin: io.stdin,
+        signal: options.signal,
         progress: options.progress ? (frames) => io.stderr.write(`\r${source}: ${frames.toLocaleString('en-US')} frames`) : undefined,
       });
     } catch (err) {
       if (err instanceof CaptureOpenError) {
-        io.stderr.write(`sni-pcap: ${err.message}\n`);
+        io.stderr.write(`sni-pcap: ${escapeText(err.message)}\n`);
         unreadable++;
         continue;
       }
@@ -80,31 +96,45 @@ export async function runAnalyze(options: AnalyzeOptions, io: Io, version: strin
     }
     if (options.progress) io.stderr.write('\r\x1b[K');
     if (facts.summary.format === null) {
-      io.stderr.write(`sni-pcap: ${source}: ${facts.summary.error ?? 'not a capture file'}\n`);
+      io.stderr.write(`sni-pcap: ${escapeText(source)}: ${escapeText(facts.summary.error ?? 'not a capture file')}\n`);
       unreadable++;
       continue;
     }
-    if (facts.summary.error !== null) io.stderr.write(`sni-pcap: ${source}: ${facts.summary.error}; reporting what was read before it\n`);
+    if (facts.summary.error !== null) io.stderr.write(`sni-pcap: ${escapeText(source)}: ${escapeText(facts.summary.error)}; reporting what was read before it\n`);
+    facts.summary.warnings.push(...collector.warnings(index));
     captures.push(facts);
   }
-  if (captures.length === 0) return EXIT_ERROR;
-  const verdicts = judge(outcomes, isIngress, options.ingress);
-  const report = buildReport(version, captures, verdicts);
+  if (captures.length === 0) return interrupted() ? EXIT_INTERRUPTED : EXIT_ERROR;
+  const verdicts = judge(collector.outcomes, isIngress, options.ingress, collector.folded());
+  const built = buildReport(version, captures, verdicts);
+  const report = options.redact || options.redactSni ? redactReport(built, { sni: options.redactSni === true }) : built;
   const text =
     options.format === 'json'
       ? JSON.stringify(report, null, 2) + '\n'
       : options.format === 'markdown'
         ? renderMarkdown(report)
-        : renderText(report, { color: options.color && options.output === null });
+        : options.format === 'html'
+          ? renderHtml(report)
+          : renderText(report, { color: options.color && options.output === null });
   if (options.output !== null) await writeFile(options.output, text);
   else await write(io.stdout, text);
+  if (interrupted()) return EXIT_INTERRUPTED;
   if (unreadable > 0) return EXIT_ERROR;
   return report.summary.problemFound ? EXIT_PROBLEM : EXIT_OK;
 }
 
+/** Writes and waits for the stream to take it; a reader that went away (EPIPE) ends the wait too. */
 function write(stream: NodeJS.WritableStream, text: string): Promise<void> {
   return new Promise((resolve) => {
-    if (stream.write(text)) resolve();
-    else stream.once('drain', () => resolve());
+    const done = (): void => {
+      stream.off('drain', done);
+      stream.off('error', done);
+      stream.off('close', done);
+      resolve();
+    };
+    stream.on('drain', done);
+    stream.on('error', done);
+    stream.on('close', done);
+    if (stream.write(text)) done();
   });
 }

@@ -1,0 +1,131 @@
+import { resetBeforeServerHello } from '../outcome/category.js';
+import type { Category, ConnectionOutcome } from '../outcome/types.js';
+
+/** Bounds on what the analysis keeps of finished connections until the report is made. */
+export interface CollectLimits {
+  /** Connections kept in full that carry a ClientHello or a reset from the server side. */
+  maxOutcomes: number;
+  /** Other connections (plain TCP, port scans, SYN floods) kept in full. */
+  maxPlainOutcomes: number;
+  /** Client/server address pairs whose connections past the limits above are still counted. */
+  maxFoldedPairs: number;
+}
+
+export const DEFAULT_COLLECT_LIMITS: Readonly<CollectLimits> = Object.freeze({
+  maxOutcomes: 100_000,
+  maxPlainOutcomes: 10_000,
+  maxFoldedPairs: 65_536,
+});
+
+/**
+ * Connections from one client address to one server address that were counted but not kept:
+ * the numbers a client verdict is made of (see judge).
+ */
+export interface FoldedConnections {
+  client: string;
+  server: string;
+  connections: number;
+  /** Connections that carry a ClientHello. */
+  clientHellos: number;
+  withSni: number;
+  withoutSni: number;
+  /** Reset by the server after the ClientHello and before any ServerHello. */
+  resetByIngress: number;
+  /** A ServerHello came. */
+  completed: number;
+  categories: Partial<Record<Category, number>>;
+}
+
+export interface CollectStats {
+  /** Connections kept in full. */
+  kept: number;
+  /** Connections past the limits, counted per client/server pair only. */
+  folded: number;
+  /** Connections past every limit: in no verdict. */
+  uncounted: number;
+}
+
+/**
+ * Collects the outcomes of finished connections for judge(), in bounded memory. Every outcome
+ * is kept in full until a limit is reached: up to `maxOutcomes` that carry a ClientHello or a
+ * server reset (the evidence the report shows), up to `maxPlainOutcomes` others. Past them an
+ * outcome is folded into the counters of its client/server address pair, which judge() adds to
+ * the client's verdict exactly as it would count the outcome itself; past `maxFoldedPairs`
+ * pairs it is only counted as uncounted. Every fold is counted per capture (see warnings()).
+ */
+export class OutcomeCollector {
+  readonly outcomes: ConnectionOutcome[] = [];
+  private readonly limits: CollectLimits;
+  private plain = 0;
+  private withEvidence = 0;
+  private readonly pairs = new Map<string, FoldedConnections>();
+  private readonly stats: CollectStats[] = [];
+
+  constructor(limits: Partial<CollectLimits> = {}) {
+    this.limits = { ...DEFAULT_COLLECT_LIMITS, ...limits };
+  }
+
+  add(o: ConnectionOutcome): void {
+    const stats = this.statsOf(o.capture);
+    const evidence = o.clientHello !== null || o.serverReset !== null;
+    if (evidence ? this.withEvidence < this.limits.maxOutcomes : this.plain < this.limits.maxPlainOutcomes) {
+      if (evidence) this.withEvidence++;
+      else this.plain++;
+      this.outcomes.push(o);
+      stats.kept++;
+      return;
+    }
+    const key = `${o.client.ip} ${o.server.ip}`;
+    let pair = this.pairs.get(key);
+    if (pair === undefined) {
+      if (this.pairs.size >= this.limits.maxFoldedPairs) {
+        stats.uncounted++;
+        return;
+      }
+      pair = { client: o.client.ip, server: o.server.ip, connections: 0, clientHellos: 0, withSni: 0, withoutSni: 0, resetByIngress: 0, completed: 0, categories: {} };
+      this.pairs.set(key, pair);
+    }
+    stats.folded++;
+    pair.connections++;
+    pair.categories[o.category] = (pair.categories[o.category] ?? 0) + 1;
+    if (o.clientHello !== null) {
+      pair.clientHellos++;
+      const status = o.clientHello.hello.serverName.status;
+      if (status === 'present') pair.withSni++;
+      else if (status !== 'unknown') pair.withoutSni++;
+    }
+    if (resetBeforeServerHello(o)) pair.resetByIngress++;
+    if (o.serverHello !== null) pair.completed++;
+  }
+
+  /** The counters of folded connections, per client/server address pair. */
+  folded(): FoldedConnections[] {
+    return [...this.pairs.values()];
+  }
+
+  /** What was kept, folded and left uncounted of one capture's connections. */
+  statsOf(capture: number): CollectStats {
+    let s = this.stats[capture];
+    if (s === undefined) {
+      for (let i = this.stats.length; i <= capture; i++) this.stats[i] = { kept: 0, folded: 0, uncounted: 0 };
+      s = this.stats[capture];
+    }
+    return s;
+  }
+
+  /** One line per kind of fold in a capture, for its warnings. */
+  warnings(capture: number): string[] {
+    const s = this.statsOf(capture);
+    const { maxOutcomes, maxPlainOutcomes, maxFoldedPairs } = this.limits;
+    const out: string[] = [];
+    if (s.folded > 0) {
+      out.push(
+        `${s.folded} connections are counted in the client verdicts but not listed (more than ${maxOutcomes} with a ClientHello or server reset, or ${maxPlainOutcomes} others, are kept in full)`,
+      );
+    }
+    if (s.uncounted > 0) {
+      out.push(`${s.uncounted} connections are in no verdict: past the limits above and from more than ${maxFoldedPairs} client/server address pairs`);
+    }
+    return out;
+  }
+}
