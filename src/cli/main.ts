@@ -61,7 +61,7 @@ function collect(value: string, previous: string[]): string[] {
 export function buildProgram(io: Io, exit: (code: number) => void): Command {
   const version = packageVersion();
   const program = new Command('sni-pcap')
-    .description('Find TLS clients that send no SNI (server_name) in a packet capture and whether the ingress resets them')
+    .description('Is it the non-SNI problem? Find TLS clients that send no SNI (server_name) and whether the ingress resets them: in a packet capture (analyze), the ingress access logs (logs), a live handshake (probe) and the route configuration (routes)')
     .version(version, '-V, --version')
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
