@@ -67,7 +67,16 @@ export function ingressMatcher(values: string[]): (ip: string) => boolean {
       list.addSubnet(addr, bits, type);
     }
   }
-  return (ip) => list.check(ip, ip.includes(':') ? 'ipv6' : 'ipv4');
+  // BlockList.check builds a socket address per call: remember each address's answer.
+  const seen = new Map<string, boolean>();
+  return (ip) => {
+    let inside = seen.get(ip);
+    if (inside === undefined) {
+      inside = list.check(ip, ip.includes(':') ? 'ipv6' : 'ipv4');
+      if (seen.size < 1_000_000) seen.set(ip, inside);
+    }
+    return inside;
+  };
 }
 
 export async function runAnalyze(options: AnalyzeOptions, io: Io, version: string): Promise<number> {
