@@ -1,5 +1,5 @@
 import type { Category } from '../outcome/types.js';
-import { sortClients, type Verdict, verdictOf } from '../verdict/verdicts.js';
+import { type ClientVerdict, sortClients, verdictOf } from '../verdict/verdicts.js';
 import type { AccessLogRecord } from './entry.js';
 
 /** At most this many clients are tracked; entries of further clients are counted as overflow. */
@@ -13,18 +13,13 @@ export interface LineRef {
   line: number;
 }
 
-export interface LogClient {
-  ip: string;
-  verdict: Verdict;
-  /** Access-log entries (one per downstream connection for the refusals, one per request otherwise). */
-  connections: number;
-  withSni: number;
-  withoutSni: number;
-  /** Entries with filter_chain_not_found: the ingress closed the connection during the handshake. */
-  resetByIngress: number;
-  /** Entries that got past the filter chain (served). */
-  completed: number;
-  categories: Partial<Record<Category, number>>;
+/**
+ * A client as the access logs show it, with analyze's verdict fields: `connections` counts
+ * access-log entries (one per downstream connection for the refusals, one per request otherwise),
+ * `resetByIngress` the entries with filter_chain_not_found, `completed` those that got past the
+ * filter chain (served).
+ */
+export interface LogClient extends ClientVerdict {
   firstTime: number | null;
   lastTime: number | null;
   /** Host names sent by this client and refused (up to 10), for `sni-reset`. */
