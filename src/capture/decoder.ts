@@ -26,8 +26,12 @@ export const DEFAULT_CAPTURE_LIMITS: Readonly<CaptureLimits> = Object.freeze({
 export interface CaptureDecoder {
   /** Decodes what `chunk` completes; records are handed to the sink before this returns. */
   push(chunk: Buffer): void;
-  /** Ends the input and returns the summary (calling it again returns the same summary). */
-  finish(): CaptureSummary;
+  /**
+   * Ends the input and returns the summary (calling it again returns the same summary).
+   * `stopped`: reading was stopped on purpose (interrupted), so a unit left incomplete is not
+   * damage in the file.
+   */
+  finish(stopped?: boolean): CaptureSummary;
   /** True once more input cannot yield records (not a capture file, or a classic pcap stopped at damage). */
   readonly done: boolean;
   /** Size of the buffer held to join records split across chunks (bounded by the limits). */
@@ -39,7 +43,7 @@ export function createCaptureDecoder(sink: CaptureSink, limits?: Partial<Capture
   const decoder = new Decoder(sink, resolveLimits(limits));
   return {
     push: (chunk) => decoder.push(chunk),
-    finish: () => decoder.finish(),
+    finish: (stopped) => decoder.finish(stopped === true),
     get done() {
       return decoder.state === DONE;
     },
@@ -156,6 +160,24 @@ function hex32(n: number): string {
   return '0x' + n.toString(16).padStart(8, '0');
 }
 
+const EMPTY: Buffer = Buffer.alloc(0);
+
+/** The one record object a decoder hands out, updated in place for every record. */
+class Record implements CaptureRecord {
+  frame = 0;
+  linkType = 0;
+  interfaceId = 0;
+  time = 0;
+  originalLength = 0;
+  buf: Buffer = EMPTY;
+  offset = 0;
+  length = 0;
+
+  get data(): Buffer {
+    return this.buf.subarray(this.offset, this.offset + this.length);
+  }
+}
+
 class Decoder {
   readonly sink: CaptureSink;
   readonly limits: CaptureLimits;
@@ -188,7 +210,7 @@ class Decoder {
   droppedWarnings = 0;
 
   /** The record handed to the sink, updated in place. */
-  readonly rec: CaptureRecord = { frame: 0, linkType: 0, interfaceId: 0, time: 0, originalLength: 0, data: Buffer.alloc(0) };
+  readonly rec = new Record();
 
   // Classic pcap.
   le = true;
@@ -423,7 +445,9 @@ class Decoder {
       rec.interfaceId = 0;
       rec.time = time;
       rec.originalLength = orig;
-      rec.data = buf.subarray(p + hl, p + size);
+      rec.buf = buf;
+      rec.offset = p + hl;
+      rec.length = caplen;
       sink.record(rec);
       p += size;
     }
@@ -528,7 +552,7 @@ class Decoder {
         const iface = ifaces[ifid];
         // The 64-bit timestamp is stored as two 32-bit words, high word first, each in the section's byte order.
         const time = seconds(u32(le, buf, p + 12), u32(le, buf, p + 16), iface);
-        this.emit(ifid, iface.linkType, time, u32(le, buf, p + 24), buf.subarray(p + 28, p + 28 + caplen));
+        this.emit(ifid, iface.linkType, time, u32(le, buf, p + 24), buf, p + 28, caplen);
         return null;
       }
       case SPB: {
@@ -540,7 +564,7 @@ class Decoder {
         // (0 = none) and the room in the block.
         let caplen = Math.min(orig, len - 16);
         if (iface.snapLength > 0 && iface.snapLength < caplen) caplen = iface.snapLength;
-        this.emit(0, iface.linkType, Number.NaN, orig, buf.subarray(p + 12, p + 12 + caplen));
+        this.emit(0, iface.linkType, Number.NaN, orig, buf, p + 12, caplen);
         return null;
       }
       case IDB:
@@ -559,7 +583,7 @@ class Decoder {
     }
   }
 
-  emit(ifid: number, linkType: number, time: number, orig: number, data: Buffer): void {
+  emit(ifid: number, linkType: number, time: number, orig: number, buf: Buffer, offset: number, caplen: number): void {
     if (Number.isNaN(time)) {
       time = this.prevTime;
     } else {
@@ -567,14 +591,16 @@ class Decoder {
       this.lastTime = time;
       this.prevTime = time;
     }
-    if (data.length < orig) this.snapped++;
+    if (caplen < orig) this.snapped++;
     const rec = this.rec;
     rec.frame = ++this.frame;
     rec.linkType = linkType;
     rec.interfaceId = ifid;
     rec.time = time;
     rec.originalLength = orig;
-    rec.data = data;
+    rec.buf = buf;
+    rec.offset = offset;
+    rec.length = caplen;
     this.sink.record(rec);
   }
 
@@ -686,8 +712,9 @@ class Decoder {
     if (!this.linkTypes.includes(iface.linkType)) this.linkTypes.push(iface.linkType);
   }
 
-  finish(): CaptureSummary {
+  finish(stopped = false): CaptureSummary {
     if (this.finished !== null) return this.finished;
+    if (stopped) this.carryLen = 0;
     if (this.totalBytes === 0) {
       this.error = 'empty file';
     } else if (this.state === DETECT) {

@@ -26,6 +26,11 @@ export interface ReadCaptureOptions {
   /** Read (and decompression output) chunk size in bytes, default 1 MiB (at least 4 KiB). */
   chunkSize?: number;
   limits?: Partial<CaptureLimits>;
+  /**
+   * Stops reading when aborted (Ctrl-C): the records read so far are kept, the summary is marked
+   * truncated with the error `interrupted after N frames`, and stdin is let go.
+   */
+  signal?: AbortSignal;
 }
 
 const DEFAULT_CHUNK = 1024 * 1024;
@@ -66,27 +71,111 @@ async function* streamChunks(input: AsyncIterable<unknown>): AsyncGenerator<Buff
 }
 
 /**
- * Reads a file into one buffer, reused for every read: each chunk is valid until the next one is
- * asked for. Reusing the buffer (rather than a fresh one per read) keeps the kernel from
- * faulting in new pages for every megabyte, which is most of the cost of a plain read.
+ * Reads a file into two buffers, reused in turn: each chunk is valid until the next one is asked
+ * for. While the caller decodes one chunk, the next is read into the other buffer on libuv's
+ * thread pool, so that reading (the kernel's copy) and decoding use two cores. Reusing the
+ * buffers (rather than a fresh one per read) keeps the kernel from faulting in new pages for
+ * every megabyte, which is most of the cost of a plain read.
  */
 async function* fileChunks(handle: FileHandle, size: number): AsyncGenerator<Buffer> {
-  const buf = Buffer.allocUnsafe(size);
-  for (;;) {
-    const { bytesRead } = await handle.read(buf, 0, size, null);
-    if (bytesRead === 0) return;
-    yield buf.subarray(0, bytesRead);
+  const buffers = [Buffer.allocUnsafe(size), Buffer.allocUnsafe(size)];
+  let next = 0;
+  let reading = handle.read(buffers[next], 0, size, null);
+  // A read still running when the caller stops: its failure (the file closed under it) is of no interest.
+  reading.catch(() => undefined);
+  try {
+    for (;;) {
+      const { bytesRead } = await reading;
+      if (bytesRead === 0) return;
+      const chunk = buffers[next].subarray(0, bytesRead);
+      next = 1 - next;
+      reading = handle.read(buffers[next], 0, size, null);
+      reading.catch(() => undefined);
+      yield chunk;
+    }
+  } finally {
+    await reading.catch(() => undefined);
   }
 }
 
-/** `first`, then the rest of `rest`, each copied (the decompressor holds on to its input). */
-async function* copied(first: Buffer, rest: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
-  yield Buffer.from(first);
-  for (;;) {
-    const next = await rest.next();
-    if (next.done === true) return;
-    yield Buffer.from(next.value);
+/**
+ * The chunks of `inner` until `signal` is aborted, without waiting for a read in progress (a
+ * stalled stdin may never answer). `stop` is called once on abort.
+ */
+async function* untilAborted(inner: AsyncGenerator<Buffer>, signal: AbortSignal, stop: () => void): AsyncGenerator<Buffer> {
+  try {
+    for (;;) {
+      if (signal.aborted) break;
+      const next = await nextUnlessAborted(inner, signal);
+      if (next === null || next.done === true) break;
+      yield next.value;
+    }
+  } finally {
+    if (signal.aborted) {
+      stop();
+      // Not awaited: a read still in progress finishes (or fails) on its own.
+      inner.return(undefined).catch(() => undefined);
+    } else {
+      await inner.return(undefined);
+    }
   }
+}
+
+/**
+ * The next chunk of `inner`, or null as soon as `signal` is aborted. The abort listener is
+ * removed after each chunk: one promise raced against every read would keep every chunk it
+ * resolved with (its reactions hold them), which on stdin is the whole input.
+ */
+function nextUnlessAborted(inner: AsyncGenerator<Buffer>, signal: AbortSignal): Promise<IteratorResult<Buffer> | null> {
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => resolve(null);
+    signal.addEventListener('abort', onAbort, { once: true });
+    inner.next().then(
+      (next) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(next);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    );
+  });
+}
+
+/** Size of the pieces the decompressor is fed. */
+const GZIP_PIECE = 64 * 1024;
+
+/**
+ * `first`, then the rest of `rest`, copied (the decompressor holds on to its input) into pieces
+ * of GZIP_PIECE bytes, the last one shorter. Fed the same pieces however the input arrived (file
+ * reads, a pipe), the decompressor gives the same output, and on damaged data stops at the same
+ * byte: the report of a damaged gzip file does not depend on how it was read.
+ */
+async function* copied(first: Buffer, rest: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
+  let piece = Buffer.allocUnsafe(GZIP_PIECE);
+  let used = 0;
+  let next: Buffer | null = first;
+  for (;;) {
+    if (next === null) {
+      const r = await rest.next();
+      if (r.done === true) break;
+      next = r.value;
+    }
+    for (let off = 0; off < next.length; ) {
+      const n = Math.min(GZIP_PIECE - used, next.length - off);
+      next.copy(piece, used, off, off + n);
+      used += n;
+      off += n;
+      if (used === GZIP_PIECE) {
+        yield piece;
+        piece = Buffer.allocUnsafe(GZIP_PIECE);
+        used = 0;
+      }
+    }
+    next = null;
+  }
+  if (used > 0) yield piece.subarray(0, used);
 }
 
 /**
@@ -113,6 +202,13 @@ export async function readCapture(source: string, sink: CaptureSink, options: Re
     }
     chunks = fileChunks(handle, chunkSize);
   }
+  const signal = options.signal;
+  if (signal !== undefined) {
+    const input = source === '-' ? (options.stdin ?? process.stdin) : null;
+    chunks = untilAborted(chunks, signal, () => {
+      if (input !== null && 'destroy' in input && typeof input.destroy === 'function') input.destroy();
+    });
+  }
 
   const decoder = createCaptureDecoder(sink, options.limits);
   let gzip = false;
@@ -136,7 +232,7 @@ export async function readCapture(source: string, sink: CaptureSink, options: Re
       try {
         for await (const out of gunzip) {
           decoder.push(out as Buffer);
-          if (decoder.done) {
+          if (decoder.done || signal?.aborted === true) {
             stoppedEarly = true;
             break;
           }
@@ -148,7 +244,7 @@ export async function readCapture(source: string, sink: CaptureSink, options: Re
       if (fed !== null && readError === null && !stoppedEarly) readError = `read error: ${errorMessage(fed)}`;
     } else {
       decoder.push(head);
-      while (!decoder.done) {
+      while (!decoder.done && signal?.aborted !== true) {
         const next = await chunks.next();
         if (next.done === true) break;
         decoder.push(next.value);
@@ -161,8 +257,9 @@ export async function readCapture(source: string, sink: CaptureSink, options: Re
     await handle?.close().catch(() => undefined);
   }
 
-  const summary = decoder.finish();
+  const summary = decoder.finish(signal?.aborted === true);
   summary.gzip = gzip;
+  if (signal?.aborted === true) readError = `interrupted after ${summary.packets} frames`;
   if (readError !== null) {
     summary.truncated = true;
     if (summary.error !== null) summary.warnings.push(summary.error);

@@ -11,10 +11,18 @@ export interface CaptureRecord {
    * timestamp: its record gets the time of the previous record in the file (0 if none).
    */
   time: number;
-  /** Bytes on the wire; `data.length` is what was captured (less when cut by the snaplen). */
+  /** Bytes on the wire; `length` is what was captured (less when cut by the snaplen). */
   originalLength: number;
-  /** The captured bytes: a view into the reader's chunk, valid only during the synchronous call. */
-  data: Buffer;
+  /**
+   * The captured bytes are `buf[offset, offset + length)`: `buf` is the reader's chunk (or its
+   * join buffer), valid only during the synchronous call. Reading them in place costs nothing per
+   * record, which is why the hot path uses these three fields rather than `data`.
+   */
+  buf: Buffer;
+  offset: number;
+  length: number;
+  /** The captured bytes as a Buffer of their own (a new view on each read), same lifetime as `buf`. */
+  readonly data: Buffer;
 }
 
 export type CaptureFormat = 'pcap' | 'pcapng';
@@ -62,9 +70,9 @@ export interface CaptureSummary {
 /**
  * Receives what a capture reader decodes, synchronously and in file order.
  *
- * The reader passes the same record object on every call, updated in place, and `data` may
- * point into a buffer that is reused afterwards: both are valid only during the call. Copy the
- * fields (and `Buffer.from(record.data)`) of anything kept for later.
+ * The reader passes the same record object on every call, updated in place, and `buf` (so
+ * `data` too) points into a buffer that is reused afterwards: both are valid only during the
+ * call. Copy the fields (and `Buffer.from(record.data)`) of anything kept for later.
  */
 export interface CaptureSink {
   record(record: CaptureRecord): void;

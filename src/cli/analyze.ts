@@ -1,10 +1,11 @@
 import { BlockList, isIP } from 'node:net';
-import { writeFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { CaptureOpenError } from '../capture/input.js';
 import { escapeText } from '../report/escape.js';
 import { renderHtml } from '../report/html.js';
 import { renderMarkdown } from '../report/markdown.js';
-import { buildReport, type CaptureFacts } from '../report/model.js';
+import { reportJsonPieces } from '../report/json.js';
+import { buildReport, connectionJsons, reportWithoutConnections, type CaptureFacts } from '../report/model.js';
 import { redactReport } from '../report/redact.js';
 import { renderText } from '../report/text.js';
 import { type CollectLimits, OutcomeCollector } from '../verdict/collect.js';
@@ -115,21 +116,34 @@ export async function runAnalyze(options: AnalyzeOptions, io: Io, version: strin
   }
   if (captures.length === 0) return interrupted() ? EXIT_INTERRUPTED : EXIT_ERROR;
   const verdicts = judge(collector.outcomes, isIngress, options.ingress, collector.folded());
-  const built = buildReport(version, captures, verdicts);
-  const report = options.redact || options.redactSni ? redactReport(built, { sni: options.redactSni === true }) : built;
-  const text =
+  const redacting = options.redact === true || options.redactSni === true;
+  // The JSON report is written as its connections are turned into text, one at a time, so that a
+  // large capture's report never exists whole; redaction needs the whole report first.
+  const streamed = options.format === 'json' && !redacting;
+  const built = streamed ? reportWithoutConnections(version, captures, verdicts) : buildReport(version, captures, verdicts);
+  const report = redacting ? redactReport(built, { sni: options.redactSni === true }) : built;
+  const text: Iterable<string> =
     options.format === 'json'
-      ? JSON.stringify(report, null, 2) + '\n'
+      ? reportJsonPieces(report, streamed ? connectionJsons(verdicts) : report.connections)
       : options.format === 'markdown'
-        ? renderMarkdown(report)
+        ? [renderMarkdown(report)]
         : options.format === 'html'
-          ? renderHtml(report)
-          : renderText(report, { color: options.color && options.output === null });
-  if (options.output !== null) await writeFile(options.output, text);
-  else await write(io.stdout, text);
+          ? [renderHtml(report)]
+          : [renderText(report, { color: options.color && options.output === null })];
+  if (options.output !== null) await writeToFile(options.output, text);
+  else for (const piece of text) if (io.stdout.writable) await write(io.stdout, piece);
   if (interrupted()) return EXIT_INTERRUPTED;
   if (unreadable > 0) return EXIT_ERROR;
   return report.summary.problemFound ? EXIT_PROBLEM : EXIT_OK;
+}
+
+async function writeToFile(path: string, pieces: Iterable<string>): Promise<void> {
+  const file = await open(path, 'w');
+  try {
+    for (const piece of pieces) await file.write(piece);
+  } finally {
+    await file.close();
+  }
 }
 
 /** Writes and waits for the stream to take it; a reader that went away (EPIPE) ends the wait too. */

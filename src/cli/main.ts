@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT_ERROR, EXIT_INTERRUPTED, FORMATS, type Format, type Io, runAnalyze, UsageError } from './analyze.js';
+import { escapeText } from '../report/escape.js';
 import { runBundle } from './bundle.js';
 import { runLogs } from './logs.js';
 import { REPORT_FORMATS, type ReportFormat, useColor } from './output.js';
@@ -206,7 +207,6 @@ export function buildProgram(io: Io, exit: (code: number) => void): Command {
   return program;
 }
 
-/** Runs the command line and resolves to the process exit code. */
 /** True when the command line runs as the process itself (not in-process with other streams, as in tests). */
 function isProcess(io: Io): boolean {
   return io.stdout === process.stdout && io.stderr === process.stderr;
@@ -245,8 +245,17 @@ function guardPipes(): void {
     }
   });
   process.stderr.on('error', () => undefined);
+  // A bug must still end in one line, not a stack trace.
+  const fatal = (err: unknown): void => {
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`sni-pcap: internal error: ${escapeText(message)}\n`);
+    process.exit(EXIT_ERROR);
+  };
+  process.on('uncaughtException', fatal);
+  process.on('unhandledRejection', fatal);
 }
 
+/** Runs the command line and resolves to the process exit code. */
 export async function main(argv: string[], io: Io = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin }): Promise<number> {
   if (isProcess(io)) guardPipes();
   let code = 0;
@@ -259,11 +268,11 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : EXIT_ERROR;
     if (err instanceof UsageError) {
-      io.stderr.write(`sni-pcap: ${err.message}\n`);
+      io.stderr.write(`sni-pcap: ${escapeText(err.message)}\n`);
       return EXIT_ERROR;
     }
     const message = err instanceof Error ? err.message : String(err);
-    io.stderr.write(`sni-pcap: ${message}\n`);
+    io.stderr.write(`sni-pcap: ${escapeText(message)}\n`);
     return EXIT_ERROR;
   }
 }

@@ -6,13 +6,15 @@ import { ConnectionRecorder } from '../outcome/recorder.js';
 import type { ConnectionOutcome } from '../outcome/types.js';
 import type { CaptureFacts } from '../report/model.js';
 import { ConnectionTable, type ConnectionLimits } from '../stream/connections.js';
-import { decodeTcp, isTcpError } from '../tcp/segment.js';
+import { emptySegment, readTcp } from '../tcp/segment.js';
 
 export interface PipelineOptions {
   stdin?: NodeJS.ReadableStream;
   limits?: Partial<ConnectionLimits>;
   /** Called now and then with the frames read so far (for a progress line). */
   progress?: (frames: number) => void;
+  /** Stops reading when aborted (Ctrl-C); the connections seen so far are still finished and reported. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -30,13 +32,14 @@ export async function analyzeCapture(
   let tcpPackets = 0;
   let tcpErrors = 0;
   const progress = options.progress;
+  // One segment object for every packet: the table reads it during the call and keeps nothing of it.
+  const tcp = emptySegment();
   const sink = {
     record(r: CaptureRecord): void {
       if (progress !== undefined && (r.frame & 0xffff) === 0) progress(r.frame);
-      const ip = network.decode(r.linkType, r.data, r.time, r.originalLength);
+      const ip = network.decodeAt(r.linkType, r.buf, r.offset, r.offset + r.length, r.time, r.originalLength);
       if (isSkip(ip) || ip.protocol !== 6) return;
-      const tcp = decodeTcp(ip.data, ip.payloadOffset, ip.payloadEnd, ip.payloadLength);
-      if (isTcpError(tcp)) {
+      if (readTcp(ip.data, ip.payloadOffset, ip.payloadEnd, ip.payloadLength, tcp) !== null) {
         tcpErrors++;
         return;
       }
@@ -44,7 +47,7 @@ export async function analyzeCapture(
       table.segment(ip, tcp, r.frame, r.time);
     },
   };
-  const summary = await readCapture(source, sink, { stdin: options.stdin });
+  const summary = await readCapture(source, sink, { stdin: options.stdin, signal: options.signal });
   table.finish();
   const skipped: Record<string, number> = { ...network.stats.skipped };
   if (tcpErrors > 0) skipped['tcp-malformed'] = tcpErrors;

@@ -1,5 +1,5 @@
 import { decodeEthernet } from '../link/ethernet.js';
-import { decodeLink, isSupportedLinkType } from '../link/index.js';
+import { decodeLink, isSupportedLinkType, LINKTYPE_ETHERNET } from '../link/index.js';
 import { decodeMpls } from '../link/mpls.js';
 import type { LinkError } from '../link/types.js';
 import {
@@ -13,8 +13,8 @@ import {
 import { decodeGeneve, GENEVE_PORT } from './geneve.js';
 import { decodeGre } from './gre.js';
 import { decodeGtpU, GTP_U_PORT } from './gtp.js';
-import { decodeIpv4 } from './ipv4.js';
-import { decodeIpv6 } from './ipv6.js';
+import { emptyIpv4Header, readIpv4 } from './ipv4.js';
+import { emptyIpv6Header, readIpv6 } from './ipv6.js';
 import type { TunnelResult } from './tunnel.js';
 import type { IpPacket, NetworkResult, NetworkSkip } from './types.js';
 import { decodeVxlan, VXLAN_LINUX_PORT, VXLAN_PORT } from './vxlan.js';
@@ -56,6 +56,11 @@ export interface NetworkDecoder {
    * lying header rather than a snaplen cut: the packet is then cut back to the frame.
    */
   decode(linkType: number, data: Buffer, time: number, originalLength?: number): NetworkResult;
+  /**
+   * decode() for the frame `buf[offset, end)`, without a packet object per frame: the IpPacket
+   * returned is the decoder's own, overwritten by the next call, so it is valid only until then.
+   */
+  decodeAt(linkType: number, buf: Buffer, offset: number, end: number, time: number, originalLength?: number): NetworkResult;
   readonly stats: NetworkStats;
 }
 
@@ -97,6 +102,22 @@ class Decoder implements NetworkDecoder {
   private lastLinkType = -1;
   private lastSupported = false;
   private readonly etherTypeDetails = new Map<number, string>();
+  /** IP headers as decoded, overwritten by every packet (see ipv4() and ipv6()). */
+  private readonly ipv4Header = emptyIpv4Header();
+  private readonly ipv6Header = emptyIpv6Header();
+  /** The packet decodeAt() returns, overwritten by every call. */
+  private readonly packet: IpPacket = {
+    version: 4,
+    data: Buffer.alloc(0),
+    srcOffset: 0,
+    dstOffset: 0,
+    protocol: 0,
+    payloadOffset: 0,
+    payloadEnd: 0,
+    payloadLength: 0,
+    hopLimit: 0,
+    tunnel: null,
+  };
 
   constructor(limits: Partial<NetworkLimits>) {
     this.limits = { ...DEFAULT_NETWORK_LIMITS, ...limits };
@@ -113,6 +134,11 @@ class Decoder implements NetworkDecoder {
   }
 
   decode(linkType: number, data: Buffer, time: number, originalLength?: number): NetworkResult {
+    const result = this.decodeAt(linkType, data, 0, data.length, time, originalLength);
+    return result === this.packet ? { ...result } : result;
+  }
+
+  decodeAt(linkType: number, buf: Buffer, offset: number, end: number, time: number, originalLength?: number): NetworkResult {
     const stats = this.stats;
     stats.frames++;
     this.time = time;
@@ -130,10 +156,14 @@ class Decoder implements NetworkDecoder {
       }
       result = skip('unsupported-link', detail);
     } else {
-      const link = decodeLink(linkType, data, 0, data.length);
-      if (link.kind !== 'network') result = linkSkip(link);
-      else if (link.end !== undefined) result = this.ip(link.etherType, data, link.offset, link.end, 0, null, true);
-      else result = this.ip(link.etherType, data, link.offset, data.length, 0, null, originalLength !== undefined && originalLength <= data.length);
+      const etherType = linkType === LINKTYPE_ETHERNET && end - offset >= 14 ? (buf[offset + 12] << 8) | buf[offset + 13] : 0;
+      const link = etherType === ETHERTYPE_IPV4 || etherType === ETHERTYPE_IPV6 ? null : decodeLink(linkType, buf, offset, end);
+      // Untagged Ethernet II carrying IP (link null), most frames of most captures: the header is
+      // read here rather than through decodeLink, whose result would be one more object per frame.
+      if (link === null) result = this.ip(etherType, buf, offset + 14, end, 0, null, originalLength !== undefined && originalLength <= end - offset);
+      else if (link.kind !== 'network') result = linkSkip(link);
+      else if (link.end !== undefined) result = this.ip(link.etherType, buf, link.offset, link.end, 0, null, true);
+      else result = this.ip(link.etherType, buf, link.offset, end, 0, null, originalLength !== undefined && originalLength <= end - offset);
     }
     if ('kind' in result) stats.skipped[result.reason]++;
     else stats.packets++;
@@ -157,8 +187,10 @@ class Decoder implements NetworkDecoder {
   }
 
   private ipv4(buf: Buffer, offset: number, end: number, depth: number, tunnel: string | null, bounded = false): NetworkResult {
-    const h = decodeIpv4(buf, offset, end);
-    if (h.kind !== 'ipv4') return skip(h.kind, h.detail);
+    // The decoder's own header object: every field is read before a tunnel or fragment reuses it.
+    const h = this.ipv4Header;
+    const error = readIpv4(buf, offset, end, h);
+    if (error !== null) return skip(error.kind, error.detail);
     const payloadOffset = offset + h.headerLength;
     const totalLength = bounded && h.totalLength > end - offset ? end - offset : h.totalLength;
     if (h.moreFragments || h.fragmentOffset !== 0) {
@@ -191,8 +223,10 @@ class Decoder implements NetworkDecoder {
   }
 
   private ipv6(buf: Buffer, offset: number, end: number, depth: number, tunnel: string | null, bounded = false): NetworkResult {
-    const h = decodeIpv6(buf, offset, end);
-    if (h.kind !== 'ipv6') return skip(h.kind, h.detail);
+    // The decoder's own header object: every field is read before a tunnel or fragment reuses it.
+    const h = this.ipv6Header;
+    const error = readIpv6(buf, offset, end, h);
+    if (error !== null) return skip(error.kind, error.detail);
     const declaredEnd = bounded && h.declaredEnd > end ? end : h.declaredEnd;
     if (h.fragmentHeaderOffset >= 0) {
       if (h.end < declaredEnd) return this.fragmentCut();
@@ -279,18 +313,17 @@ class Decoder implements NetworkDecoder {
         break;
       }
     }
-    const packet: IpPacket = {
-      version,
-      data: buf,
-      srcOffset: ipOffset + (version === 4 ? 12 : 8),
-      dstOffset: ipOffset + (version === 4 ? 16 : 24),
-      protocol,
-      payloadOffset,
-      payloadEnd,
-      payloadLength,
-      hopLimit,
-      tunnel,
-    };
+    const packet = this.packet;
+    packet.version = version;
+    packet.data = buf;
+    packet.srcOffset = ipOffset + (version === 4 ? 12 : 8);
+    packet.dstOffset = ipOffset + (version === 4 ? 16 : 24);
+    packet.protocol = protocol;
+    packet.payloadOffset = payloadOffset;
+    packet.payloadEnd = payloadEnd;
+    packet.payloadLength = payloadLength;
+    packet.hopLimit = hopLimit;
+    packet.tunnel = tunnel;
     return packet;
   }
 

@@ -34,6 +34,20 @@ export interface Ipv4Error {
  * declared total length (Ethernet padding) are left out of `end`. Never throws.
  */
 export function decodeIpv4(buf: Buffer, offset: number, end: number): Ipv4Header | Ipv4Error {
+  const header = emptyIpv4Header();
+  return readIpv4(buf, offset, end, header) ?? header;
+}
+
+/** A header object to give readIpv4. */
+export function emptyIpv4Header(): Ipv4Header {
+  return { kind: 'ipv4', headerLength: 0, totalLength: 0, identification: 0, moreFragments: false, fragmentOffset: 0, ttl: 0, protocol: 0, end: 0 };
+}
+
+/**
+ * decodeIpv4() into `into`, so that a caller can use one header object for every packet: null
+ * when the header decoded, else the error (and `into` is left partly written).
+ */
+export function readIpv4(buf: Buffer, offset: number, end: number, into: Ipv4Header): Ipv4Error | null {
   const captured = end - offset;
   if (captured < 1) return { kind: 'truncated', detail: 'ipv4 header cut short' };
   const first = buf[offset];
@@ -45,15 +59,13 @@ export function decodeIpv4(buf: Buffer, offset: number, end: number): Ipv4Header
   if (totalLength === 0) totalLength = captured;
   else if (totalLength < headerLength) return { kind: 'malformed', detail: 'ipv4 total length below header length' };
   const flags = (buf[offset + 6] << 8) | buf[offset + 7];
-  return {
-    kind: 'ipv4',
-    headerLength,
-    totalLength,
-    identification: (buf[offset + 4] << 8) | buf[offset + 5],
-    moreFragments: (flags & IPV4_FLAG_MF) !== 0,
-    fragmentOffset: (flags & IPV4_OFFSET_MASK) << 3,
-    ttl: buf[offset + 8],
-    protocol: buf[offset + 9],
-    end: totalLength < captured ? offset + totalLength : end,
-  };
+  into.headerLength = headerLength;
+  into.totalLength = totalLength;
+  into.identification = (buf[offset + 4] << 8) | buf[offset + 5];
+  into.moreFragments = (flags & IPV4_FLAG_MF) !== 0;
+  into.fragmentOffset = (flags & IPV4_OFFSET_MASK) << 3;
+  into.ttl = buf[offset + 8];
+  into.protocol = buf[offset + 9];
+  into.end = totalLength < captured ? offset + totalLength : end;
+  return null;
 }

@@ -73,6 +73,32 @@ function findJumbo(buf: Buffer, hbh: number, hbhLength: number): number {
  * next header is 59 (no next header).
  */
 export function decodeIpv6(buf: Buffer, offset: number, end: number): Ipv6Header | Ipv6Error {
+  const header = emptyIpv6Header();
+  return readIpv6(buf, offset, end, header) ?? header;
+}
+
+/** A header object to give readIpv6. */
+export function emptyIpv6Header(): Ipv6Header {
+  return {
+    kind: 'ipv6',
+    hopLimit: 0,
+    protocol: 0,
+    payloadOffset: 0,
+    end: 0,
+    declaredEnd: 0,
+    fragmentHeaderOffset: -1,
+    fragmentLinkOffset: -1,
+    fragmentOffset: 0,
+    moreFragments: false,
+    identification: 0,
+  };
+}
+
+/**
+ * decodeIpv6() into `into`, so that a caller can use one header object for every packet: null
+ * when the header decoded, else the error (and `into` is left partly written).
+ */
+export function readIpv6(buf: Buffer, offset: number, end: number, into: Ipv6Header): Ipv6Error | null {
   if (end - offset < IPV6_HEADER_LENGTH) {
     if (end > offset && buf[offset] >> 4 !== 6) return { kind: 'malformed', detail: 'ip version is not 6' };
     return { kind: 'truncated', detail: 'ipv6 header cut short' };
@@ -140,17 +166,15 @@ export function decodeIpv6(buf: Buffer, offset: number, end: number): Ipv6Header
     next = buf[p];
     p += length;
   }
-  return {
-    kind: 'ipv6',
-    hopLimit,
-    protocol: next,
-    payloadOffset: p,
-    end: capEnd,
-    declaredEnd,
-    fragmentHeaderOffset,
-    fragmentLinkOffset,
-    fragmentOffset,
-    moreFragments,
-    identification,
-  };
+  into.hopLimit = hopLimit;
+  into.protocol = next;
+  into.payloadOffset = p;
+  into.end = capEnd;
+  into.declaredEnd = declaredEnd;
+  into.fragmentHeaderOffset = fragmentHeaderOffset;
+  into.fragmentLinkOffset = fragmentLinkOffset;
+  into.fragmentOffset = fragmentOffset;
+  into.moreFragments = moreFragments;
+  into.identification = identification;
+  return null;
 }

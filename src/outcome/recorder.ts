@@ -1,10 +1,10 @@
-import { formatAddress } from '../ip/address.js';
 import type { CloseReason, ConnectionObserver, Direction, TcpConnection } from '../stream/connections.js';
 import { ACK, FIN, RST, SYN } from '../tcp/segment.js';
 import { ja4 } from '../tls/ja4.js';
 import { createTlsStreamReader } from '../tls/stream-reader.js';
 import type { Alert, ClientHello, Position, ServerHello, TlsStreamReader } from '../tls/types.js';
 import { categorize } from './category.js';
+import { addressText, helloFacts, sharedEndpoint, sharedServerHello, sharedText } from './facts.js';
 import type { ClientHelloSeen, ConnectionOutcome, FrameRef, SideEvidence } from './types.js';
 
 type PerDirection<T> = [T, T];
@@ -68,21 +68,35 @@ export class ConnectionRecorder implements ConnectionObserver {
     if (flags & SYN) {
       if (flags & ACK) {
         if (this.synAck[dir] === null) {
-          this.synAck[dir] = { frame, time };
+          this.synAck[dir] = this.ref(frame, time);
           if (this.ackDir === -1) this.ackAwaited = other(dir);
         }
       } else if (this.synOnly[dir] === null) {
-        this.synOnly[dir] = { frame, time };
+        this.synOnly[dir] = this.ref(frame, time);
         this.synSeq[dir] = seq;
       }
     }
     if (flags & RST) {
-      this.rst[dir] ??= { frame, time };
+      this.rst[dir] ??= this.ref(frame, time);
       // Nothing after a reset can change the outcome: stop reading both directions.
       this.stopReader(0);
       this.stopReader(1);
     }
-    if (flags & FIN) this.fin[dir] ??= { frame, time };
+    if (flags & FIN) this.fin[dir] ??= this.ref(frame, time);
+  }
+
+  /** A reference to the packet `frame`: the connection's first packet, if that is the one (one object fewer to keep). */
+  private ref(frame: number, time: number): FrameRef {
+    const first = this.first;
+    return first !== null && first.frame === frame ? first : { frame, time };
+  }
+
+  /** The last packet: usually one already noted (a FIN or RST), whose reference is then shared. */
+  private lastRef(): FrameRef {
+    for (const ref of [this.rst[0], this.rst[1], this.fin[0], this.fin[1], this.first]) {
+      if (ref !== null && ref.frame === this.lastFrame) return ref;
+    }
+    return { frame: this.lastFrame, time: this.lastTime };
   }
 
   /** Reset, or both sides sent FIN: only stragglers can follow. */
@@ -128,13 +142,15 @@ export class ConnectionRecorder implements ConnectionObserver {
 
   private stopReader(dir: Direction): void {
     this.readers[dir]?.stop();
+    // Let go of it: connections live on long after their handshake, and thousands are open at once.
+    this.readers[dir] = null;
     this.readerDone[dir] = true;
   }
 
   private onClientHello(dir: Direction, hello: ClientHello, at: Position): void {
     this.helloCount[dir]++;
     if (this.hello[dir] === null) {
-      this.hello[dir] = { hello, at, ja4: ja4(hello, 'tcp') };
+      this.hello[dir] = { hello: helloFacts(hello), at, ja4: sharedText(ja4(hello, 'tcp')) };
       this.firstHelloDir ??= dir;
     }
     // A second ClientHello (after a HelloRetryRequest) is all a client sends in the clear.
@@ -147,7 +163,7 @@ export class ConnectionRecorder implements ConnectionObserver {
       this.retry[dir] ??= at;
       return;
     }
-    this.serverHello[dir] ??= { hello, at };
+    this.serverHello[dir] ??= { hello: sharedServerHello(hello), at };
     this.stopReader(dir);
     if (this.hello[other(dir)] !== null) this.stopReader(other(dir));
   }
@@ -176,16 +192,16 @@ export class ConnectionRecorder implements ConnectionObserver {
     const [c, sideEvidence] = this.clientDirection();
     const s = other(c);
     const { conn } = this;
-    const endpointA = { ip: formatAddress(conn.addressA, 0, conn.ipVersion), port: conn.portA };
-    const endpointB = { ip: formatAddress(conn.addressB, 0, conn.ipVersion), port: conn.portB };
-    const last = { frame: this.lastFrame, time: this.lastTime };
+    const ipA = addressText(conn.addressA, conn.ipVersion);
+    const ipB = addressText(conn.addressB, conn.ipVersion);
+    const last = this.lastRef();
     const first = this.first ?? last;
     const outcome: ConnectionOutcome = {
       stream: conn.id,
       capture: this.capture,
       ipVersion: conn.ipVersion,
-      client: c === 0 ? endpointA : endpointB,
-      server: c === 0 ? endpointB : endpointA,
+      client: c === 0 ? { ip: ipA, port: conn.portA } : { ip: ipB, port: conn.portB },
+      server: c === 0 ? sharedEndpoint(ipB, conn.portB) : sharedEndpoint(ipA, conn.portA),
       sideEvidence,
       tunnel: conn.tunnel,
       packets: this.packets,

@@ -1,4 +1,4 @@
-import type { Alert, ClientHello, Position, ServerHello } from '../tls/types.js';
+import type { Alert, Position, ServerHello, ServerName } from '../tls/types.js';
 
 export interface Endpoint {
   ip: string;
@@ -20,8 +20,36 @@ export type SideEvidence = 'syn' | 'syn-ack' | 'client-hello' | 'server-hello' |
  */
 export type Category = 'non-sni-reset' | 'non-sni-ok' | 'sni-ok' | 'sni-reset' | 'no-tls' | 'unknown';
 
+/**
+ * What a connection keeps of its ClientHello: the fields the verdict and the reports use. The
+ * decoded message (ClientHello in src/tls) also lists every cipher suite, extension length and
+ * signature algorithm; keeping all that for each of hundreds of thousands of connections cost
+ * kilobytes per connection.
+ */
+export interface ClientHelloFacts {
+  format: 'tls' | 'sslv2';
+  /** TLS record-layer version (0x0301 ...), or 0x0002 for an SSLv2 record. */
+  recordVersion: number;
+  legacyVersion: number;
+  /** supported_versions in the order offered, GREASE included; empty when absent. */
+  readonly supportedVersions: readonly number[];
+  /** The 32-byte random, one character per byte (latin1): it identifies copies of one connection. Shorter only when cut. */
+  random: string;
+  cipherSuiteCount: number;
+  /** Extension types in wire order. */
+  readonly extensionTypes: readonly number[];
+  readonly serverName: Readonly<ServerName>;
+  readonly alpn: readonly string[];
+  encryptedClientHello: boolean;
+  /** The whole message was available; false when decoded from a prefix. */
+  complete: boolean;
+  malformed: string | null;
+  /** Handshake message length as declared. */
+  length: number;
+}
+
 export interface ClientHelloSeen {
-  hello: ClientHello;
+  hello: ClientHelloFacts;
   at: Position;
   ja4: string;
 }

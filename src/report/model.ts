@@ -158,7 +158,20 @@ export interface Report {
 const NOTHING_FOLDED: FoldedTotals = { connections: 0, clientHellos: 0, withoutSni: 0, nonSniReset: 0 };
 
 export function buildReport(version: string, captures: CaptureFacts[], verdicts: Verdicts): Report {
-  const connections = verdicts.connections.map(connectionJson);
+  return { ...reportWithoutConnections(version, captures, verdicts), connections: [...connectionJsons(verdicts)] };
+}
+
+/**
+ * The connection list of the report, made one connection at a time: with reportWithoutConnections
+ * and reportJsonPieces, a large capture's report is written without holding every connection's
+ * JSON at once.
+ */
+export function* connectionJsons(verdicts: Verdicts): Generator<ConnectionJson> {
+  for (const o of verdicts.connections) yield connectionJson(o);
+}
+
+/** buildReport() with an empty `connections` list (see connectionJsons). */
+export function reportWithoutConnections(version: string, captures: CaptureFacts[], verdicts: Verdicts): Report {
   const hellos = verdicts.connections.filter((o) => o.clientHello !== null);
   const folded = verdicts.folded ?? NOTHING_FOLDED;
   const withoutSni = hellos.filter((o) => {
@@ -174,7 +187,7 @@ export function buildReport(version: string, captures: CaptureFacts[], verdicts:
     summary: {
       problemFound: verdicts.problemFound,
       verdict: verdictSentence(verdicts),
-      connections: connections.length + folded.connections,
+      connections: verdicts.connections.length + folded.connections,
       clientHellos: hellos.length + folded.clientHellos,
       withoutSni: withoutSni + folded.withoutSni,
       nonSniReset: verdicts.connections.filter((o) => o.category === 'non-sni-reset').length + folded.nonSniReset,
@@ -184,7 +197,7 @@ export function buildReport(version: string, captures: CaptureFacts[], verdicts:
       foldedConnections: folded.connections,
     },
     clients: verdicts.clients.map(clientJson),
-    connections,
+    connections: [],
     redacted: { clients: false, sni: false },
   };
 }
@@ -288,9 +301,9 @@ function connectionJson(o: LinkedConnection): ConnectionJson {
             versions: offeredVersions(ch.hello.supportedVersions, ch.hello.legacyVersion).map(versionName),
             recordVersion: versionName(ch.hello.recordVersion),
             legacyVersion: versionName(ch.hello.legacyVersion),
-            cipherSuites: ch.hello.cipherSuites.length,
-            extensions: ch.hello.extensions.map((e) => e.type),
-            alpn: ch.hello.alpn,
+            cipherSuites: ch.hello.cipherSuiteCount,
+            extensions: [...ch.hello.extensionTypes],
+            alpn: [...ch.hello.alpn],
             ja4: ch.ja4,
             malformed: ch.hello.malformed,
           },
@@ -345,7 +358,7 @@ function aliasJson(c: ConnectionCopy): AliasJson {
 }
 
 /** The versions a client offers, best first: supported_versions without GREASE, else the legacy version. */
-export function offeredVersions(supported: number[], legacy: number): number[] {
+export function offeredVersions(supported: readonly number[], legacy: number): number[] {
   const list = supported.filter((v) => !isGrease(v));
   return list.length > 0 ? list : [legacy];
 }

@@ -196,14 +196,25 @@ export class ConnectionTable {
     while (this.closingHead < this.closing.length) {
       const entry = this.closing[this.closingHead];
       if (!entry.retired) {
-        if (now - entry.closingSince < this.limits.lingerSeconds) break;
+        if (now - entry.closingSince < this.limits.lingerSeconds) {
+          // Capture time went back by more than the linger: wait the linger from now instead.
+          if (entry.closingSince - now > this.limits.lingerSeconds) entry.closingSince = now;
+          break;
+        }
         this.retire(entry, 'closed');
         this.remember(entry.conn);
       }
       this.closingHead++;
     }
-    if (this.closingHead > 1024 && this.closingHead * 2 > this.closing.length) {
+    // Entries passed at the head are let go in batches, so that few retired ones stay referenced.
+    if (this.closingHead > 4096 || (this.closingHead > 1024 && this.closingHead * 2 > this.closing.length)) {
       this.closing = this.closing.slice(this.closingHead);
+      this.closingHead = 0;
+    }
+    if (this.closing.length - this.closingHead > 2 * this.live + 1024) {
+      // Entries wait behind one whose linger has not passed (capture time going backwards) and
+      // evictions retired most of them: drop the retired, so the queue stays within the live ones.
+      this.closing = this.closing.slice(this.closingHead).filter((e) => !e.retired);
       this.closingHead = 0;
     }
   }
@@ -223,8 +234,15 @@ export class ConnectionTable {
       this.stats.evicted++;
       this.retire(oldest, 'evicted');
     }
-    if (this.createdHead > 1024 && this.createdHead * 2 > this.created.length) {
+    // Entries passed at the head are let go in batches, so that few retired ones stay referenced.
+    if (this.createdHead > 4096 || (this.createdHead > 1024 && this.createdHead * 2 > this.created.length)) {
       this.created = this.created.slice(this.createdHead);
+      this.createdHead = 0;
+    }
+    if (this.created.length - this.createdHead > 2 * this.live + 1024) {
+      // Connections that closed (or were replaced) leave the eviction order here, else a capture
+      // of many short connections would keep every one of them.
+      this.created = this.created.slice(this.createdHead).filter((e) => !e.retired);
       this.createdHead = 0;
     }
     const addrLen = ip.version === 4 ? 4 : 16;

@@ -51,8 +51,10 @@ export class DirectionStream {
     this.isn = seq;
     if (!this.delivered) {
       this.nextSeq = (seq + 1) >>> 0;
-      this.pending = this.pending.filter((p) => seqDiff(this.nextSeq as number, p.seq + p.length) > 0);
-      this.pendingBytes = this.pending.reduce((n, p) => n + p.bytes.length, 0);
+      if (this.pending.length > 0) {
+        this.pending = this.pending.filter((p) => seqDiff(this.nextSeq as number, p.seq + p.length) > 0);
+        this.pendingBytes = this.pending.reduce((n, p) => n + p.bytes.length, 0);
+      }
     }
   }
 

@@ -107,8 +107,72 @@ function extensionsAndAlgorithms(p: Ja4Parts): string {
   return p.signatureAlgorithms === '' ? p.extensions : `${p.extensions}_${p.signatureAlgorithms}`;
 }
 
+/**
+ * Fingerprints already made, by what they are made from (see inputs()): the hellos of a capture
+ * come from a few client programs, and hashing is most of the cost of a fingerprint.
+ */
+const known = new Map<string, string>();
+const MAX_KNOWN = 4096;
+/** Longer lists (a hostile hello can hold thousands of values) are fingerprinted without the cache. */
+const MAX_KEY_LIST = 256;
+
+/** Sorts a short list in place: an insertion sort, which allocates nothing (Array.prototype.sort does). */
+function sortShort(values: number[]): void {
+  for (let i = 1; i < values.length; i++) {
+    const v = values[i]!;
+    let j = i - 1;
+    while (j >= 0 && values[j]! > v) {
+      values[j + 1] = values[j]!;
+      j--;
+    }
+    values[j + 1] = v;
+  }
+}
+
+/** `list` without GREASE values, as its length and one character per value: part of a cache key. */
+function keyPart(list: readonly number[], sort: boolean): string {
+  const values = list.filter((v) => !isGrease(v));
+  if (sort) sortShort(values);
+  // The length first: a value can be the separator's character code, the length keeps parts apart.
+  return `${values.length}:${String.fromCharCode(...values)}`;
+}
+
+/**
+ * A key that determines the fingerprint: the version inputs, the first ALPN value, the cipher
+ * suites and extension types in sorted order (JA4 sorts them; some clients shuffle their
+ * extensions) and the signature algorithms, GREASE left out as JA4 does. Null when a list is too
+ * long to be worth caching.
+ */
+function inputs(hello: ClientHello, transport: Ja4Transport): string | null {
+  const { cipherSuites, extensions, signatureAlgorithms, supportedVersions } = hello;
+  if (cipherSuites.length > MAX_KEY_LIST || extensions.length > MAX_KEY_LIST || signatureAlgorithms.length > MAX_KEY_LIST || supportedVersions.length > MAX_KEY_LIST) return null;
+  const alpn = hello.alpnHex?.[0] !== undefined ? `x${hello.alpnHex[0]}` : hello.alpn[0] !== undefined ? `t${hello.alpn[0]}` : '';
+  return [
+    transport,
+    String(hello.legacyVersion),
+    keyPart(supportedVersions, false),
+    keyPart(cipherSuites, true),
+    keyPart(extensions.map((e) => e.type), true),
+    keyPart(signatureAlgorithms, false),
+    alpn,
+  ].join('\u0000');
+}
+
 /** The JA4 fingerprint of a ClientHello, e.g. "t13d1516h2_8daaf6152771_e5627efa2ab1". */
 export function ja4(hello: ClientHello, transport: Ja4Transport): string {
+  const key = inputs(hello, transport);
+  let fingerprint = key === null ? undefined : known.get(key);
+  if (fingerprint === undefined) {
+    fingerprint = makeJa4(hello, transport);
+    if (key !== null) {
+      if (known.size >= MAX_KNOWN) known.clear();
+      known.set(key, fingerprint);
+    }
+  }
+  return fingerprint;
+}
+
+function makeJa4(hello: ClientHello, transport: Ja4Transport): string {
   const p = parts(hello, transport);
   const b = p.ciphers === '' ? EMPTY_HASH : hash12(p.ciphers);
   const c = p.extensions === '' ? EMPTY_HASH : hash12(extensionsAndAlgorithms(p));

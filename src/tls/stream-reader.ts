@@ -69,6 +69,13 @@ class StreamReader implements TlsStreamReader {
   private kind: TlsStreamReader['state'] = 'unknown';
   private frame = 0;
   private time = 0;
+  /**
+   * The newest frame pushed so far, and its time. Bytes the stream stage held back (out of order)
+   * are pushed after the frame that filled the gap before them, with their own older frame: a
+   * message they complete became complete in the newest frame, where Wireshark shows it too.
+   */
+  private latestFrame = 0;
+  private latestTime = 0;
 
   // Looking for the start of TLS.
   /** Stream offset of the next pushed byte while scanning. */
@@ -85,7 +92,7 @@ class StreamReader implements TlsStreamReader {
   /** The next record is an SSLv2-format ClientHello (2-byte header). */
   private expectSslv2 = false;
   /** Header bytes of a record that straddles pushes, while the header itself is incomplete. */
-  private readonly head = Buffer.alloc(RECORD_HEADER_LENGTH);
+  private head: Buffer | null = null;
   private headLength = 0;
   /** A record that straddles pushes, once its size is known. */
   private carry: Buffer | null = null;
@@ -93,7 +100,7 @@ class StreamReader implements TlsStreamReader {
   private carryFirstFrame = 0;
 
   // Handshake layer.
-  private readonly handshakeHeader = Buffer.alloc(HANDSHAKE_HEADER_LENGTH);
+  private handshakeHeader: Buffer | null = null;
   private handshakeHeaderLength = 0;
   private handshakeHeaderFirstFrame = 0;
   private handshakeHeaderRecordVersion = 0;
@@ -120,6 +127,10 @@ class StreamReader implements TlsStreamReader {
     if (this.mode === 'done' || bytes.length === 0) return;
     this.frame = frame;
     this.time = time;
+    if (frame >= this.latestFrame) {
+      this.latestFrame = frame;
+      this.latestTime = time;
+    }
     if (this.mode === 'scan') this.scan(bytes);
     else this.records(bytes, 0);
   }
@@ -164,7 +175,7 @@ class StreamReader implements TlsStreamReader {
   }
 
   private position(firstFrame: number): Position {
-    return { frame: this.frame, firstFrame, time: this.time };
+    return { frame: this.latestFrame, firstFrame, time: this.latestTime };
   }
 
   // ---- finding TLS ----
@@ -287,18 +298,20 @@ class StreamReader implements TlsStreamReader {
     if (this.carry === null) {
       const headerLength = this.headerLength();
       const take = Math.min(headerLength - this.headLength, n - i);
-      bytes.copy(this.head, this.headLength, i, i + take);
+      // Allocated when first needed: most readers never see a header split between pushes.
+      const head = (this.head ??= Buffer.alloc(RECORD_HEADER_LENGTH));
+      bytes.copy(head, this.headLength, i, i + take);
       this.headLength += take;
       i += take;
       if (this.headLength < headerLength) return i;
-      const size = this.recordSize(this.head, 0, headerLength);
+      const size = this.recordSize(head, 0, headerLength);
       this.headLength = 0;
       if (size < 0) {
         this.finish();
         return n;
       }
       this.carry = Buffer.allocUnsafe(size);
-      this.head.copy(this.carry, 0, 0, headerLength);
+      head.copy(this.carry, 0, 0, headerLength);
       this.carryLength = headerLength;
     }
     const carry = this.carry;
@@ -380,13 +393,14 @@ class StreamReader implements TlsStreamReader {
           this.handshakeHeaderRecordVersion = recordVersion;
         }
         const take = Math.min(HANDSHAKE_HEADER_LENGTH - this.handshakeHeaderLength, end - p);
-        buf.copy(this.handshakeHeader, this.handshakeHeaderLength, p, p + take);
+        const header = (this.handshakeHeader ??= Buffer.alloc(HANDSHAKE_HEADER_LENGTH));
+        buf.copy(header, this.handshakeHeaderLength, p, p + take);
         this.handshakeHeaderLength += take;
         p += take;
         if (this.handshakeHeaderLength < HANDSHAKE_HEADER_LENGTH) return;
         this.handshakeHeaderLength = 0;
-        type = this.handshakeHeader[0]!;
-        length = u24(this.handshakeHeader, 1);
+        type = header[0]!;
+        length = u24(header, 1);
         firstFrame = this.handshakeHeaderFirstFrame;
         version = this.handshakeHeaderRecordVersion;
       } else {

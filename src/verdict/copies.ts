@@ -80,8 +80,8 @@ function randomKey(o: ConnectionOutcome): string | null {
   const random = o.clientHello?.hello.random;
   if (random === undefined || random.length !== 32) return null;
   // An all-zero or one-byte-repeated random is a test tool's or a broken client's, not a fresh one.
-  if (random.every((b) => b === random[0])) return null;
-  return random.toString('latin1');
+  if (random === random[0].repeat(32)) return null;
+  return random;
 }
 
 /** Two outcomes with the same random: copies of one connection, or two connections that carry the same hello? */
@@ -96,14 +96,49 @@ function sameConnection(a: ConnectionOutcome, b: ConnectionOutcome): boolean {
   return a.capture === b.capture && Math.abs(ha.at.time - hb.at.time) <= 1;
 }
 
+/**
+ * A connection seen once. Its fields are listed rather than spread (`{ ...o }`): V8 copies an
+ * object this large by spreading some ten times slower, and this runs for every connection.
+ */
 function single(o: ConnectionOutcome): LinkedConnection {
-  return { ...o, copies: [], resetOrigin: o.serverReset === null ? null : { from: o.server, capture: o.capture, stream: o.stream, translated: null } };
+  return {
+    stream: o.stream,
+    capture: o.capture,
+    ipVersion: o.ipVersion,
+    client: o.client,
+    server: o.server,
+    sideEvidence: o.sideEvidence,
+    tunnel: o.tunnel,
+    packets: o.packets,
+    first: o.first,
+    last: o.last,
+    syn: o.syn,
+    synAck: o.synAck,
+    handshakeAck: o.handshakeAck,
+    clientIsn: o.clientIsn,
+    clientHello: o.clientHello,
+    clientHelloCount: o.clientHelloCount,
+    helloRetryRequest: o.helloRetryRequest,
+    serverHello: o.serverHello,
+    serverAlert: o.serverAlert,
+    clientAlert: o.clientAlert,
+    serverReset: o.serverReset,
+    clientReset: o.clientReset,
+    serverFin: o.serverFin,
+    clientFin: o.clientFin,
+    clientGap: o.clientGap,
+    closedBy: o.closedBy,
+    category: o.category,
+    copies: [],
+    resetOrigin: o.serverReset === null ? null : { from: o.server, capture: o.capture, stream: o.stream, translated: null },
+  };
 }
 
 function merge(group: ConnectionOutcome[], preferServer: (ip: string) => boolean): LinkedConnection {
   const byFirst = [...group].sort((a, b) => a.capture - b.capture || a.first.frame - b.first.frame);
   const kept = byFirst.find((o) => preferServer(o.server.ip)) ?? byFirst[0];
-  const linked: LinkedConnection = { ...single(kept), copies: byFirst.filter((o) => o !== kept).map(copyOf) };
+  const linked = single(kept);
+  linked.copies = byFirst.filter((o) => o !== kept).map(copyOf);
   const resets = byFirst.filter((o) => resetBeforeServerHello(o));
   if (resets.length === 0) return linked;
   // The earliest reset in the kept copy's capture (frames there compare), else one from another capture.

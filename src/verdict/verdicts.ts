@@ -109,7 +109,7 @@ export function judge(
     totals.nonSniReset += f.categories['non-sni-reset'] ?? 0;
   }
   for (const v of byClient.values()) v.verdict = verdictOf(v.categories);
-  const clients = [...byClient.values()].sort(compareClients);
+  const clients = sortClients([...byClient.values()]);
   return {
     ingress,
     connections,

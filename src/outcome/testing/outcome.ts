@@ -1,21 +1,19 @@
-import type { ClientHello, SniStatus } from '../../tls/types.js';
-import type { ConnectionOutcome } from '../types.js';
+import type { SniStatus } from '../../tls/types.js';
+import type { ClientHelloFacts, ConnectionOutcome } from '../types.js';
 import { categorize } from '../category.js';
 
-/** A ClientHello with the given server_name, for tests. */
-export function hello(status: SniStatus, name: string | null = status === 'present' ? 'api.example.com' : null): ClientHello {
+/** What a connection keeps of a ClientHello with the given server_name, for tests. */
+export function hello(status: SniStatus, name: string | null = status === 'present' ? 'api.example.com' : null): ClientHelloFacts {
   return {
     format: 'tls',
     recordVersion: 0x0301,
     legacyVersion: 0x0303,
     supportedVersions: [0x0304, 0x0303],
-    random: Buffer.alloc(32),
-    cipherSuites: [0x1301],
-    extensions: [],
-    hasExtensionBlock: true,
+    random: '\u0000'.repeat(32),
+    cipherSuiteCount: 1,
+    extensionTypes: [],
     serverName: { status, name, hex: name === null ? null : Buffer.from(name).toString('hex') },
     alpn: [],
-    signatureAlgorithms: [],
     encryptedClientHello: false,
     complete: status !== 'unknown',
     malformed: null,

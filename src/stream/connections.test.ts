@@ -1,0 +1,188 @@
+import fc from 'fast-check';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { describe, expect, it } from 'vitest';
+import type { IpPacket } from '../ip/types.js';
+import { ConnectionRecorder } from '../outcome/recorder.js';
+import type { ConnectionOutcome } from '../outcome/types.js';
+import type { TcpSegment } from '../tcp/segment.js';
+import { clientHelloRecord, serverNameExtension } from '../tls/testing/encode.js';
+import { ConnectionTable, type ConnectionLimits } from './connections.js';
+
+/** One segment between two of a few endpoints, with any flags, numbers and payload. */
+interface Step {
+  a: number;
+  b: number;
+  aPort: number;
+  bPort: number;
+  flags: number;
+  seq: number;
+  ack: number;
+  payload: Buffer;
+  /** Declared payload length beyond what was captured (a snap length cut). */
+  cut: number;
+  /** Capture time step, negative too (timestamps that go backwards). */
+  dt: number;
+}
+
+const HELLO = clientHelloRecord({ cipherSuites: [0x1301], extensions: [serverNameExtension([{ name: Buffer.from('a.example') }])] });
+
+const step: fc.Arbitrary<Step> = fc.record({
+  a: fc.nat(3),
+  b: fc.nat(3),
+  aPort: fc.constantFrom(443, 50000, 50001),
+  bPort: fc.constantFrom(443, 50000, 50001),
+  flags: fc.oneof(fc.constantFrom(0x02, 0x12, 0x10, 0x18, 0x04, 0x14, 0x11, 0x01), fc.nat(0xff)),
+  seq: fc.oneof(fc.constantFrom(0, 1, 1000, 1001, 0xffffffff, 0xfffffff0), fc.nat({ max: 0xffffffff })),
+  ack: fc.nat({ max: 0xffffffff }),
+  payload: fc.oneof(
+    fc.constant(Buffer.alloc(0)),
+    fc.uint8Array({ maxLength: 64 }).map((x) => Buffer.from(x)),
+    fc.nat(HELLO.length).map((n) => HELLO.subarray(0, n)),
+    fc.nat(HELLO.length).map((n) => HELLO.subarray(n)),
+  ),
+  cut: fc.constantFrom(0, 0, 0, 1, 1000),
+  dt: fc.oneof(fc.constant(0.001), fc.constant(5), fc.constant(-3), fc.double({ min: -10, max: 10, noNaN: true })),
+});
+
+function packet(s: Step): { ip: IpPacket; tcp: TcpSegment } {
+  const data = Buffer.concat([Buffer.from([10, 0, 0, s.a, 10, 0, 0, s.b]), s.payload]);
+  const ip: IpPacket = { version: 4, data, srcOffset: 0, dstOffset: 4, protocol: 6, payloadOffset: 8, payloadEnd: data.length, payloadLength: s.payload.length + s.cut, hopLimit: 64, tunnel: null };
+  const tcp: TcpSegment = { srcPort: s.aPort, dstPort: s.bPort, seq: s.seq, ack: s.ack, flags: s.flags, window: 1000, payloadOffset: 8, payloadEnd: data.length, payloadLength: s.payload.length + s.cut };
+  return { ip, tcp };
+}
+
+/** A full garbage collection, for measuring what a table keeps. */
+function collectGarbage(): void {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
+}
+
+/** Heap bytes still held after `work`, while `keep` is alive. */
+function retainedBy<T>(work: () => T): { kept: T; bytes: number } {
+  collectGarbage();
+  const before = process.memoryUsage().heapUsed;
+  const kept = work();
+  collectGarbage();
+  return { kept, bytes: process.memoryUsage().heapUsed - before };
+}
+
+/** `n` short connections from distinct ports, each a SYN and then a RST, `gap` seconds apart. */
+function shortConnections(table: ConnectionTable, n: number, gap: (i: number) => number): void {
+  let time = 1_700_000_000;
+  for (let i = 0; i < n; i++) {
+    time += gap(i);
+    const syn = packet({ a: 1, b: 2, aPort: 0, bPort: 443, flags: 0x02, seq: i, ack: 0, payload: Buffer.alloc(0), cut: 0, dt: 0 });
+    syn.tcp.srcPort = 1024 + (i % 60000);
+    syn.ip.data[2] = i >> 16;
+    table.segment(syn.ip, syn.tcp, 2 * i + 1, time);
+    const rst = packet({ a: 1, b: 2, aPort: 0, bPort: 443, flags: 0x04, seq: i + 1, ack: 0, payload: Buffer.alloc(0), cut: 0, dt: 0 });
+    rst.tcp.srcPort = syn.tcp.srcPort;
+    rst.ip.data[2] = i >> 16;
+    table.segment(rst.ip, rst.tcp, 2 * i + 2, time + 0.001);
+  }
+}
+
+function run(steps: Step[], limits: Partial<ConnectionLimits>) {
+  const outcomes: ConnectionOutcome[] = [];
+  const table = new ConnectionTable((conn) => new ConnectionRecorder(conn, 0, (o) => outcomes.push(o)), limits);
+  let time = 1_700_000_000;
+  let maxLive = 0;
+  steps.forEach((s, i) => {
+    time += s.dt;
+    const { ip, tcp } = packet(s);
+    table.segment(ip, tcp, i + 1, time);
+    maxLive = Math.max(maxLive, table.size);
+  });
+  table.finish();
+  return { outcomes, stats: table.stats, maxLive, size: table.size };
+}
+
+describe('ConnectionTable with ConnectionRecorder', () => {
+  it('never throws on any sequence of segments, keeps within its limits, and closes every connection once', () => {
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 120 }), fc.record({ maxConnections: fc.integer({ min: 1, max: 6 }), maxRemembered: fc.nat(4), maxPendingBytes: fc.integer({ min: 1, max: 512 }), maxPendingSegments: fc.integer({ min: 1, max: 8 }), lingerSeconds: fc.constantFrom(0, 2) }), (steps, limits) => {
+        const r = run(steps, limits);
+        expect(r.maxLive).toBeLessThanOrEqual(limits.maxConnections);
+        expect(r.size).toBe(0);
+        expect(r.outcomes).toHaveLength(r.stats.connections);
+        const streams = r.outcomes.map((o) => o.stream).sort((x, y) => x - y);
+        expect(streams).toEqual(Array.from({ length: r.stats.connections }, (_, i) => i));
+        for (const o of r.outcomes) {
+          expect(o.first.frame).toBeGreaterThanOrEqual(1);
+          expect(o.first.frame).toBeLessThanOrEqual(o.last.frame);
+          expect(o.last.frame).toBeLessThanOrEqual(steps.length);
+          if (o.clientHello !== null) {
+            expect(o.clientHello.at.firstFrame).toBeLessThanOrEqual(o.clientHello.at.frame);
+            expect(o.clientHello.at.frame).toBeLessThanOrEqual(o.last.frame);
+          }
+          if (o.clientHello === null) expect(o.category).toBe('no-tls');
+        }
+        expect(r.stats.evicted).toBe(r.outcomes.filter((o) => o.closedBy === 'evicted').length);
+      }),
+      { numRuns: 1500 },
+    );
+  });
+
+  it('caps a flood of distinct 4-tuples at maxConnections, counting every eviction', () => {
+    const outcomes: ConnectionOutcome[] = [];
+    const table = new ConnectionTable((conn) => new ConnectionRecorder(conn, 0, (o) => outcomes.push(o)), { maxConnections: 1000 });
+    for (let i = 0; i < 20_000; i++) {
+      const { ip, tcp } = packet({ a: i >> 16, b: 200, aPort: 1024 + (i & 0xffff), bPort: 443, flags: 0x02, seq: i, ack: 0, payload: Buffer.alloc(0), cut: 0, dt: 0 });
+      ip.data[2] = (i >> 8) & 0xff;
+      table.segment(ip, tcp, i + 1, 1 + i / 1000);
+      expect(table.size).toBeLessThanOrEqual(1000);
+    }
+    table.finish();
+    expect(table.stats.connections).toBe(20_000);
+    expect(table.stats.evicted).toBe(19_000);
+    expect(outcomes.filter((o) => o.closedBy === 'evicted')).toHaveLength(19_000);
+    expect(outcomes).toHaveLength(20_000);
+  });
+
+  it('keeps nothing of connections that closed: a long capture of short connections stays small', () => {
+    let outcomes = 0;
+    const { kept: table, bytes } = retainedBy(() => {
+      const t = new ConnectionTable((conn) => new ConnectionRecorder(conn, 0, () => outcomes++));
+      shortConnections(t, 100_000, () => 1);
+      return t;
+    });
+    expect(outcomes).toBeGreaterThan(99_000);
+    expect(table.size).toBeLessThan(5);
+    // About 2 KB per connection (200 MB here) were kept before; the remembered 4-tuples (65,536) are what stays.
+    expect(bytes).toBeLessThan(40 * 1024 * 1024);
+  });
+
+  it('stays within maxConnections and bounded memory when capture time goes backwards', () => {
+    let outcomes = 0;
+    const { kept: table, bytes } = retainedBy(() => {
+      const t = new ConnectionTable((conn) => new ConnectionRecorder(conn, 0, () => outcomes++), { maxConnections: 1000 });
+      // Every connection closes at a time before the previous one: no linger ever passes.
+      shortConnections(t, 100_000, () => -1);
+      return t;
+    });
+    expect(table.size).toBeLessThanOrEqual(1000);
+    expect(outcomes).toBeGreaterThanOrEqual(99_000);
+    expect(bytes).toBeLessThan(40 * 1024 * 1024);
+    table.finish();
+    expect(outcomes).toBe(100_000);
+  });
+
+  it('lets a connection go after its linger when capture time jumped back by more than the linger', () => {
+    const closed: string[] = [];
+    const table = new ConnectionTable((conn) => new ConnectionRecorder(conn, 0, (o) => closed.push(`${o.client.port} ${o.closedBy}`)), { lingerSeconds: 2 });
+    const send = (port: number, flags: number, frame: number, time: number) => {
+      const { ip, tcp } = packet({ a: 1, b: 2, aPort: port, bPort: 443, flags, seq: 1, ack: 0, payload: Buffer.alloc(0), cut: 0, dt: 0 });
+      table.segment(ip, tcp, frame, time);
+    };
+    send(50000, 0x02, 1, 1000);
+    send(50000, 0x04, 2, 1000.001);
+    // An hour earlier: the first connection's linger starts again from here.
+    send(50001, 0x02, 3, 10);
+    send(50001, 0x04, 4, 10.001);
+    expect(closed).toEqual([]);
+    send(443, 0x02, 5, 12.5);
+    expect(closed).toEqual(['50000 closed', '50001 closed']);
+    expect(table.size).toBe(1);
+  });
+});

@@ -1,0 +1,67 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { outcome, type OutcomeSketch } from '../outcome/testing/outcome.js';
+import type { SniStatus } from '../tls/types.js';
+import { OutcomeCollector } from './collect.js';
+import { judge } from './verdicts.js';
+
+const sketch: fc.Arbitrary<OutcomeSketch> = fc.record({
+  client: fc.constantFrom('10.0.0.1', '10.0.0.2', '10.0.0.3', '2001:db8::7'),
+  server: fc.constantFrom('10.0.0.100', '192.0.2.1'),
+  sni: fc.constantFrom<SniStatus | null>(null, 'present', 'absent', 'empty', 'malformed', 'unknown'),
+  serverHelloFrame: fc.option(fc.integer({ min: 3, max: 8 }), { nil: undefined }),
+  serverResetFrame: fc.option(fc.integer({ min: 3, max: 8 }), { nil: undefined }),
+});
+
+function collect(sketches: OutcomeSketch[], limits: { maxOutcomes: number; maxPlainOutcomes: number; maxFoldedPairs: number }) {
+  const c = new OutcomeCollector(limits);
+  sketches.forEach((s, i) => c.add(outcome({ ...s, stream: i })));
+  return c;
+}
+
+describe('OutcomeCollector', () => {
+  it('keeps every outcome below its limits', () => {
+    const c = collect([{ sni: 'absent', serverResetFrame: 5 }, { sni: null }], { maxOutcomes: 10, maxPlainOutcomes: 10, maxFoldedPairs: 10 });
+    expect(c.outcomes).toHaveLength(2);
+    expect(c.folded()).toEqual([]);
+    expect(c.warnings(0)).toEqual([]);
+  });
+
+  it('folds past its limits into per-pair counters, and judge gives every client the same verdict as from the full outcomes', () => {
+    fc.assert(
+      fc.property(
+        fc.array(sketch, { maxLength: 60 }),
+        fc.record({ maxOutcomes: fc.nat(10), maxPlainOutcomes: fc.nat(10), maxFoldedPairs: fc.constant(1000) }),
+        fc.boolean(),
+        (sketches, limits, given) => {
+          const all = sketches.map((s, i) => outcome({ ...s, stream: i }));
+          const c = collect(sketches, limits);
+          const isIngress = given ? (ip: string) => ip === '10.0.0.100' : null;
+          const full = judge(all, isIngress, given ? ['10.0.0.100'] : []);
+          const bounded = judge(c.outcomes, isIngress, given ? ['10.0.0.100'] : [], c.folded());
+          expect(bounded.clients).toEqual(full.clients);
+          expect(bounded.ingress).toEqual(full.ingress);
+          expect(bounded.problemFound).toBe(full.problemFound);
+          expect(bounded.connections.length + (bounded.folded?.connections ?? 0)).toBe(full.connections.length);
+          const s = c.statsOf(0);
+          expect(s.kept + s.folded).toBe(sketches.length);
+          expect(s.uncounted).toBe(0);
+          expect(c.warnings(0)).toHaveLength(s.folded > 0 ? 1 : 0);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('keeps at most its limits in full, and counts what goes past the pair limit as uncounted', () => {
+    const sketches: OutcomeSketch[] = [];
+    for (let i = 0; i < 500; i++) sketches.push({ client: `10.1.${i >> 8}.${i & 0xff}`, sni: i % 2 === 0 ? 'absent' : null, serverResetFrame: i % 2 === 0 ? 5 : undefined });
+    const c = collect(sketches, { maxOutcomes: 20, maxPlainOutcomes: 10, maxFoldedPairs: 100 });
+    expect(c.outcomes).toHaveLength(30);
+    expect(c.folded()).toHaveLength(100);
+    expect(c.statsOf(0)).toEqual({ kept: 30, folded: 100, uncounted: 370 });
+    const [folded, uncounted] = c.warnings(0);
+    expect(folded).toMatch(/^100 connections are counted in the client verdicts but not listed/);
+    expect(uncounted).toMatch(/^370 connections are in no verdict/);
+  });
+});
