@@ -143,8 +143,11 @@ function nextUnlessAborted(inner: AsyncGenerator<Buffer>, signal: AbortSignal): 
   });
 }
 
-/** Size of the pieces the decompressor is fed. */
-const GZIP_PIECE = 64 * 1024;
+/**
+ * Size of the pieces the decompressor is fed. Each piece costs a round trip between the main
+ * thread and zlib on the thread pool: 1 MiB pieces decompress a gigabyte seconds faster than 64 KiB.
+ */
+const GZIP_PIECE = 1024 * 1024;
 
 /**
  * `first`, then the rest of `rest`, copied (the decompressor holds on to its input) into pieces

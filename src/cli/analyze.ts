@@ -131,10 +131,18 @@ export async function runAnalyze(options: AnalyzeOptions, io: Io, version: strin
           ? [renderHtml(report)]
           : [renderText(report, { color: options.color && options.output === null })];
   if (options.output !== null) await writeToFile(options.output, text);
-  else for (const piece of text) if (io.stdout.writable) await write(io.stdout, piece);
+  else await writeToStream(io.stdout, text);
   if (interrupted()) return EXIT_INTERRUPTED;
   if (unreadable > 0) return EXIT_ERROR;
   return report.summary.problemFound ? EXIT_PROBLEM : EXIT_OK;
+}
+
+/** Writes the pieces in turn; once the reader went away (EPIPE), the rest is left unwritten. */
+async function writeToStream(stream: NodeJS.WritableStream, pieces: Iterable<string>): Promise<void> {
+  for (const piece of pieces) {
+    if (stream.writable === false) return;
+    await write(stream, piece);
+  }
 }
 
 async function writeToFile(path: string, pieces: Iterable<string>): Promise<void> {
