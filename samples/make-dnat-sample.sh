@@ -149,26 +149,9 @@ CAPTURE_PID=$!
 wait_for "$CAPTURE_PID" "$WORK/capture.err" 'listening on'
 sleep 0.3
 
-# client WANT LABEL COMMAND...: runs one client in the client namespace, checks it was served or reset.
-client() {
-  local want=$1 label=$2 got rc=0
-  shift 2
-  ip netns exec "$NS_CLIENT" "$@" >"$WORK/client.out" 2>&1 </dev/null || rc=$?
-  if [[ $rc -eq 0 ]]; then
-    got=served
-  elif grep -qiE 'reset by peer|errno=104|ECONNRESET' "$WORK/client.out"; then
-    got=reset
-  else
-    got="failed($rc)"
-  fi
-  printf '    %-7s %s\n' "$got" "$label"
-  if [[ $got != "$want" ]]; then
-    echo "    expected $want; client said:" >&2
-    sed 's/^/      /' "$WORK/client.out" >&2
-    FAILURES=$((FAILURES + 1))
-  fi
-  sleep 0.2
-}
+# shellcheck source=client.sh
+source "$HERE/client.sh"
+CLIENT_PREFIX=(ip netns exec "$NS_CLIENT")
 
 openssl_no_sni() { # SRC
   printf 'GET / HTTP/1.1\r\nHost: %s\r\n\r\n' "$SERVICE" |

@@ -80,26 +80,10 @@ stop_pods() {
   sleep 0.5
 }
 
-# client WANT LABEL COMMAND...: runs one client, checks it was served or reset as expected.
-client() {
-  local want=$1 label=$2 got rc=0
-  shift 2
-  "$@" >"$WORK/client.out" 2>&1 </dev/null || rc=$?
-  if [[ $rc -eq 0 ]]; then
-    got=served
-  elif grep -qiE 'reset by peer|errno=104|ECONNRESET|reset during handshake' "$WORK/client.out"; then
-    got=reset
-  else
-    got="failed($rc)"
-  fi
-  printf '    %-7s %s\n' "$got" "$label"
-  if [[ $got != "$want" ]]; then
-    echo "    expected $want; client said:" >&2
-    sed 's/^/      /' "$WORK/client.out" >&2
-    FAILURES=$((FAILURES + 1))
-  fi
-  sleep 0.05
-}
+# shellcheck source=client.sh
+source "$HERE/client.sh"
+CLIENT_PREFIX=()
+CLIENT_PAUSE=0.05
 
 curl_no_sni() { curl -sS -k --max-time 5 --interface "$1" "https://$2:$PORT/"; }                  # SRC DST
 curl_sni() { curl -sS -k --max-time 5 --interface "$1" --resolve "$3:$PORT:$2" "https://$3:$PORT/"; } # SRC DST NAME

@@ -111,26 +111,9 @@ stop_capture() {
   CAPTURE_PID=''
 }
 
-# client WANT LABEL COMMAND...: runs one client, checks it was served or reset as expected.
-client() {
-  local want=$1 label=$2 got rc=0
-  shift 2
-  "$@" >"$WORK/client.out" 2>&1 </dev/null || rc=$?
-  if [[ $rc -eq 0 ]]; then
-    got=served
-  elif grep -qiE 'reset by peer|errno=104|ECONNRESET' "$WORK/client.out"; then
-    got=reset
-  else
-    got="failed($rc)"
-  fi
-  printf '    %-7s %s\n' "$got" "$label"
-  if [[ $got != "$want" ]]; then
-    echo "    expected $want; client said:" >&2
-    sed 's/^/      /' "$WORK/client.out" >&2
-    FAILURES=$((FAILURES + 1))
-  fi
-  sleep 0.2
-}
+# shellcheck source=client.sh
+source "$HERE/client.sh"
+CLIENT_PREFIX=()
 
 # Clients. SRC is a local source address ("" for the default), DST the ingress address.
 url_host() { if [[ $1 == *:* ]]; then echo "[$1]"; else echo "$1"; fi; }
