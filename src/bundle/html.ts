@@ -2,6 +2,7 @@ import { anchorId, clientFinding, logsWarnings, sourceLine } from '../logs/rende
 import { attemptLines, opensslCommands } from '../probe/report.js';
 import { escapeHtml } from '../report/escape.js';
 import { findings } from '../report/findings.js';
+import { pageHead } from '../report/html.js';
 import { captureLine } from '../report/text.js';
 import type { BundleClient, BundleReport } from './model.js';
 
@@ -154,16 +155,7 @@ function routesSection(report: BundleReport): string[] {
 export function renderBundleHtml(report: BundleReport, options: { captureHtml: string | null } = { captureHtml: null }): string {
   const s = report.summary;
   const out: string[] = [
-    '<!DOCTYPE html>',
-    '<html lang="en">',
-    '<head>',
-    '<meta charset="utf-8">',
-    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">`,
-    '<meta name="referrer" content="no-referrer">',
-    '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    `<title>${h(`sni-pcap support bundle: ${s.verdict}`)}</title>`,
-    `<style>${STYLE}</style>`,
-    '</head>',
+    ...pageHead(`sni-pcap support bundle: ${s.verdict}`, STYLE),
     '<body>',
     '<header>',
     '<h1>sni-pcap support bundle</h1>',

@@ -1,5 +1,6 @@
 import type { Category } from '../outcome/types.js';
 import type { ClientJson } from '../report/model.js';
+import { verdictFields } from '../verdict/verdicts.js';
 import type { LogAggregator, LogClient } from './aggregate.js';
 import type { LogSourceStats } from './read.js';
 
@@ -81,14 +82,7 @@ export function buildLogsReport(version: string, sources: LogSourceStats[], aggr
 
 function clientJson(c: LogClient, sources: LogSourceStats[]): LogClientJson {
   return {
-    ip: c.ip,
-    verdict: c.verdict,
-    connections: c.connections,
-    withSni: c.withSni,
-    withoutSni: c.withoutSni,
-    resetByIngress: c.resetByIngress,
-    completed: c.completed,
-    categories: c.categories,
+    ...verdictFields(c),
     firstTime: isoTime(c.firstTime),
     lastTime: isoTime(c.lastTime),
     refusedHosts: c.refusedHosts,

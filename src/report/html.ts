@@ -17,11 +17,9 @@ const h = escapeHtml;
  * styles, fonts or images, and a Content-Security-Policy that would block them anyway. It
  * opens offline (from an email attachment) and prints on A4 or Letter.
  */
-export function renderHtml(report: Report): string {
-  const list = findings(report);
-  const title = `sni-pcap report: ${report.summary.verdict}`;
-  const out: string[] = [];
-  out.push(
+/** The start of a self-contained page up to its body: a policy that forbids scripts and every external resource, then the title and inline style. */
+export function pageHead(title: string, style: string): string[] {
+  return [
     '<!DOCTYPE html>',
     '<html lang="en">',
     '<head>',
@@ -31,8 +29,17 @@ export function renderHtml(report: Report): string {
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
     '<meta name="color-scheme" content="light">',
     `<title>${h(title)}</title>`,
-    `<style>${STYLE}</style>`,
+    `<style>${style}</style>`,
     '</head>',
+  ];
+}
+
+export function renderHtml(report: Report): string {
+  const list = findings(report);
+  const title = `sni-pcap report: ${report.summary.verdict}`;
+  const out: string[] = [];
+  out.push(
+    ...pageHead(title, STYLE),
     '<body>',
   );
   out.push(...header(report));

@@ -2,7 +2,7 @@ import type { CaptureSummary } from '../capture/types.js';
 import type { ConnectionOutcome, Endpoint, FrameRef } from '../outcome/types.js';
 import type { SniStatus } from '../tls/types.js';
 import type { ConnectionCopy, LinkedConnection } from '../verdict/copies.js';
-import type { ClientVerdict, FoldedTotals, Verdict, Verdicts } from '../verdict/verdicts.js';
+import { type ClientVerdict, type FoldedTotals, type Verdict, type Verdicts, verdictFields } from '../verdict/verdicts.js';
 import { alertName, isGrease, linkTypeName, versionName } from './names.js';
 
 /** What the analysis of one capture file saw besides connections. */
@@ -364,16 +364,7 @@ export function offeredVersions(supported: readonly number[], legacy: number): n
 }
 
 function clientJson(c: ClientVerdict): ClientJson {
-  return {
-    ip: c.ip,
-    verdict: c.verdict,
-    connections: c.connections,
-    withSni: c.withSni,
-    withoutSni: c.withoutSni,
-    resetByIngress: c.resetByIngress,
-    completed: c.completed,
-    categories: c.categories,
-  };
+  return verdictFields(c);
 }
 
 function round3(x: number): number {

@@ -19,6 +19,12 @@ export interface ClientVerdict {
   categories: Partial<Record<Category, number>>;
 }
 
+/** Just the verdict fields of a client (objects that extend ClientVerdict carry more). */
+export function verdictFields(c: ClientVerdict): ClientVerdict {
+  const { ip, verdict, connections, withSni, withoutSni, resetByIngress, completed, categories } = c;
+  return { ip, verdict, connections, withSni, withoutSni, resetByIngress, completed, categories };
+}
+
 export interface IngressScope {
   addresses: string[];
   source: 'given' | 'detected';
