@@ -67,10 +67,15 @@ export function helloFacts(hello: ClientHello): ClientHelloFacts {
 const ipv4Addresses = new Interner<string, number>(65536);
 const ipv6Addresses = new Interner<string>(65536);
 
-/** An address as text (RFC 5952 for IPv6), one shared string per address. */
-export function addressText(bytes: Buffer, version: 4 | 6): string {
-  const make = (): string => formatAddress(bytes, 0, version);
-  return version === 4 ? ipv4Addresses.get(bytes.readUInt32BE(0), make) : ipv6Addresses.get(bytes.toString('latin1'), make);
+/**
+ * An address as text (RFC 5952 for IPv6), one shared string per address; `bytes` holds the
+ * address bytes one character per byte (latin1), as the stream stage keeps them.
+ */
+export function addressText(bytes: string, version: 4 | 6): string {
+  const make = (): string => formatAddress(Buffer.from(bytes, 'latin1'), 0, version);
+  if (version === 6) return ipv6Addresses.get(bytes, make);
+  const key = ((bytes.charCodeAt(0) << 24) | (bytes.charCodeAt(1) << 16) | (bytes.charCodeAt(2) << 8) | bytes.charCodeAt(3)) >>> 0;
+  return ipv4Addresses.get(key, make);
 }
 
 const texts1 = new Interner<string>(4096);

@@ -7,9 +7,9 @@ import type { ConnectionOutcome } from './types.js';
 const conn: TcpConnection = {
   id: 0,
   ipVersion: 4,
-  addressA: Buffer.from([10, 0, 0, 1]),
+  addressA: Buffer.from([10, 0, 0, 1]).toString('latin1'),
   portA: 40000,
-  addressB: Buffer.from([10, 0, 0, 100]),
+  addressB: Buffer.from([10, 0, 0, 100]).toString('latin1'),
   portB: 443,
   tunnel: null,
 };

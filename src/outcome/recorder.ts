@@ -7,7 +7,24 @@ import { categorize } from './category.js';
 import { addressText, helloFacts, sharedEndpoint, sharedServerHello, sharedText } from './facts.js';
 import type { ClientHelloSeen, ConnectionOutcome, FrameRef, SideEvidence } from './types.js';
 
-type PerDirection<T> = [T, T];
+/** What one direction of a connection sent. */
+class Side {
+  /** First SYN without ACK, first SYN/ACK, first RST, first FIN. */
+  synOnly: FrameRef | null = null;
+  synAck: FrameRef | null = null;
+  rst: FrameRef | null = null;
+  fin: FrameRef | null = null;
+  /** Sequence number of the first SYN. */
+  synSeq = 0;
+  reader: TlsStreamReader | null = null;
+  readerDone = false;
+  hello: ClientHelloSeen | null = null;
+  helloCount = 0;
+  serverHello: { hello: ServerHello; at: Position } | null = null;
+  retry: Position | null = null;
+  alert: { alert: Alert; at: Position } | null = null;
+  gap: 'lost' | 'snaplen' | null = null;
+}
 
 /**
  * Follows one connection from the stream stage: notes SYNs, RSTs and FINs per direction, reads
@@ -20,10 +37,8 @@ export class ConnectionRecorder implements ConnectionObserver {
   private first: FrameRef | null = null;
   private lastFrame = 0;
   private lastTime = 0;
-  private readonly synOnly: PerDirection<FrameRef | null> = [null, null];
-  private readonly synAck: PerDirection<FrameRef | null> = [null, null];
-  private readonly rst: PerDirection<FrameRef | null> = [null, null];
-  private readonly fin: PerDirection<FrameRef | null> = [null, null];
+  /** What each direction sent. */
+  private readonly sides: [Side, Side] = [new Side(), new Side()];
   /**
    * The ACK answering the first SYN/ACK, kept as plain numbers so that no packet allocates:
    * `ackAwaited` is the direction it is awaited from (-1: none awaited), `ackDir` the one it came from.
@@ -32,16 +47,6 @@ export class ConnectionRecorder implements ConnectionObserver {
   private ackDir: Direction | -1 = -1;
   private ackFrame = 0;
   private ackTime = 0;
-  /** Sequence number of each direction's first SYN. */
-  private readonly synSeq: PerDirection<number> = [0, 0];
-  private readonly readers: PerDirection<TlsStreamReader | null> = [null, null];
-  private readonly readerDone: PerDirection<boolean> = [false, false];
-  private readonly hello: PerDirection<ClientHelloSeen | null> = [null, null];
-  private readonly helloCount: PerDirection<number> = [0, 0];
-  private readonly serverHello: PerDirection<{ hello: ServerHello; at: Position } | null> = [null, null];
-  private readonly retry: PerDirection<Position | null> = [null, null];
-  private readonly alert: PerDirection<{ alert: Alert; at: Position } | null> = [null, null];
-  private readonly gaps: PerDirection<'lost' | 'snaplen' | null> = [null, null];
   /** Which direction spoke TLS first, to order ClientHello vs ServerHello evidence. */
   private firstHelloDir: Direction | null = null;
 
@@ -65,24 +70,25 @@ export class ConnectionRecorder implements ConnectionObserver {
       }
       return;
     }
+    const side = this.sides[dir];
     if (flags & SYN) {
       if (flags & ACK) {
-        if (this.synAck[dir] === null) {
-          this.synAck[dir] = this.ref(frame, time);
+        if (side.synAck === null) {
+          side.synAck = this.ref(frame, time);
           if (this.ackDir === -1) this.ackAwaited = other(dir);
         }
-      } else if (this.synOnly[dir] === null) {
-        this.synOnly[dir] = this.ref(frame, time);
-        this.synSeq[dir] = seq;
+      } else if (side.synOnly === null) {
+        side.synOnly = this.ref(frame, time);
+        side.synSeq = seq;
       }
     }
     if (flags & RST) {
-      this.rst[dir] ??= this.ref(frame, time);
+      side.rst ??= this.ref(frame, time);
       // Nothing after a reset can change the outcome: stop reading both directions.
       this.stopReader(0);
       this.stopReader(1);
     }
-    if (flags & FIN) this.fin[dir] ??= this.ref(frame, time);
+    if (flags & FIN) side.fin ??= this.ref(frame, time);
   }
 
   /** A reference to the packet `frame`: the connection's first packet, if that is the one (one object fewer to keep). */
@@ -93,7 +99,8 @@ export class ConnectionRecorder implements ConnectionObserver {
 
   /** The last packet: usually one already noted (a FIN or RST), whose reference is then shared. */
   private lastRef(): FrameRef {
-    for (const ref of [this.rst[0], this.rst[1], this.fin[0], this.fin[1], this.first]) {
+    const [a, b] = this.sides;
+    for (const ref of [a.rst, b.rst, a.fin, b.fin, this.first]) {
       if (ref !== null && ref.frame === this.lastFrame) return ref;
     }
     return { frame: this.lastFrame, time: this.lastTime };
@@ -101,11 +108,13 @@ export class ConnectionRecorder implements ConnectionObserver {
 
   /** Reset, or both sides sent FIN: only stragglers can follow. */
   get closing(): boolean {
-    return this.rst[0] !== null || this.rst[1] !== null || (this.fin[0] !== null && this.fin[1] !== null);
+    const [a, b] = this.sides;
+    return a.rst !== null || b.rst !== null || (a.fin !== null && b.fin !== null);
   }
 
   wantsData(dir: Direction): boolean {
-    return !this.readerDone[dir] && !(this.readers[dir]?.done ?? false);
+    const side = this.sides[dir];
+    return !side.readerDone && !(side.reader?.done ?? false);
   }
 
   data(dir: Direction, bytes: Buffer, frame: number, time: number): void {
@@ -113,84 +122,89 @@ export class ConnectionRecorder implements ConnectionObserver {
   }
 
   gap(dir: Direction, cause: 'lost' | 'snaplen'): void {
-    if (this.hello[dir] === null) this.gaps[dir] ??= cause;
-    this.readers[dir]?.gap(cause);
+    const side = this.sides[dir];
+    if (side.hello === null) side.gap ??= cause;
+    side.reader?.gap(cause);
   }
 
   close(reason: CloseReason): void {
     for (const dir of [0, 1] as const) {
-      const reader = this.readers[dir];
+      const reader = this.sides[dir].reader;
       if (reader !== null && !reader.done) reader.end(this.lastFrame, this.lastTime);
     }
     this.done(this.outcome(reason));
   }
 
   private reader(dir: Direction): TlsStreamReader {
-    let reader = this.readers[dir];
+    let reader = this.sides[dir].reader;
     if (reader === null) {
       reader = createTlsStreamReader({
         clientHello: (hello, at) => this.onClientHello(dir, hello, at),
         serverHello: (hello, at) => this.onServerHello(dir, hello, at),
         alert: (alert, at) => {
-          this.alert[dir] ??= { alert, at };
+          this.sides[dir].alert ??= { alert, at };
         },
       });
-      this.readers[dir] = reader;
+      this.sides[dir].reader = reader;
     }
     return reader;
   }
 
   private stopReader(dir: Direction): void {
-    this.readers[dir]?.stop();
+    const side = this.sides[dir];
+    side.reader?.stop();
     // Let go of it: connections live on long after their handshake, and thousands are open at once.
-    this.readers[dir] = null;
-    this.readerDone[dir] = true;
+    side.reader = null;
+    side.readerDone = true;
   }
 
   private onClientHello(dir: Direction, hello: ClientHello, at: Position): void {
-    this.helloCount[dir]++;
-    if (this.hello[dir] === null) {
-      this.hello[dir] = { hello: helloFacts(hello), at, ja4: sharedText(ja4(hello, 'tcp')) };
+    const side = this.sides[dir];
+    side.helloCount++;
+    if (side.hello === null) {
+      side.hello = { hello: helloFacts(hello), at, ja4: sharedText(ja4(hello, 'tcp')) };
       this.firstHelloDir ??= dir;
     }
     // A second ClientHello (after a HelloRetryRequest) is all a client sends in the clear.
-    if (this.helloCount[dir] >= 2 || this.serverHello[other(dir)] !== null) this.stopReader(dir);
+    if (side.helloCount >= 2 || this.sides[other(dir)].serverHello !== null) this.stopReader(dir);
   }
 
   private onServerHello(dir: Direction, hello: ServerHello, at: Position): void {
     this.firstHelloDir ??= other(dir);
     if (hello.helloRetryRequest) {
-      this.retry[dir] ??= at;
+      this.sides[dir].retry ??= at;
       return;
     }
-    this.serverHello[dir] ??= { hello: sharedServerHello(hello), at };
+    this.sides[dir].serverHello ??= { hello: sharedServerHello(hello), at };
     this.stopReader(dir);
-    if (this.hello[other(dir)] !== null) this.stopReader(other(dir));
+    if (this.sides[other(dir)].hello !== null) this.stopReader(other(dir));
   }
 
   /** Direction sent by the client, and how that was known. */
   private clientDirection(): [Direction, SideEvidence] {
-    if (this.synOnly[0] !== null || this.synOnly[1] !== null) {
-      if (this.synOnly[0] === null) return [1, 'syn'];
-      if (this.synOnly[1] === null) return [0, 'syn'];
-      return [this.synOnly[0].frame <= this.synOnly[1].frame ? 0 : 1, 'syn'];
+    const [a, b] = this.sides;
+    if (a.synOnly !== null || b.synOnly !== null) {
+      if (a.synOnly === null) return [1, 'syn'];
+      if (b.synOnly === null) return [0, 'syn'];
+      return [a.synOnly.frame <= b.synOnly.frame ? 0 : 1, 'syn'];
     }
-    if (this.synAck[0] !== null) return [1, 'syn-ack'];
-    if (this.synAck[1] !== null) return [0, 'syn-ack'];
-    if (this.hello[0] !== null || this.hello[1] !== null) {
-      if (this.hello[1] === null) return [0, 'client-hello'];
-      if (this.hello[0] === null) return [1, 'client-hello'];
-      return [this.hello[0].at.firstFrame <= this.hello[1].at.firstFrame ? 0 : 1, 'client-hello'];
+    if (a.synAck !== null) return [1, 'syn-ack'];
+    if (b.synAck !== null) return [0, 'syn-ack'];
+    if (a.hello !== null || b.hello !== null) {
+      if (b.hello === null) return [0, 'client-hello'];
+      if (a.hello === null) return [1, 'client-hello'];
+      return [a.hello.at.firstFrame <= b.hello.at.firstFrame ? 0 : 1, 'client-hello'];
     }
-    if (this.serverHello[0] !== null) return [1, 'server-hello'];
-    if (this.serverHello[1] !== null) return [0, 'server-hello'];
+    if (a.serverHello !== null) return [1, 'server-hello'];
+    if (b.serverHello !== null) return [0, 'server-hello'];
     // The server is the side with the lower port (well-known ports are low); on a tie, the first sender is the client.
     return [this.conn.portA >= this.conn.portB ? 0 : 1, 'port'];
   }
 
   private outcome(reason: CloseReason): ConnectionOutcome {
     const [c, sideEvidence] = this.clientDirection();
-    const s = other(c);
+    const client = this.sides[c];
+    const server = this.sides[other(c)];
     const { conn } = this;
     const ipA = addressText(conn.addressA, conn.ipVersion);
     const ipB = addressText(conn.addressB, conn.ipVersion);
@@ -207,21 +221,21 @@ export class ConnectionRecorder implements ConnectionObserver {
       packets: this.packets,
       first,
       last,
-      syn: this.synOnly[c],
-      synAck: this.synAck[s],
+      syn: client.synOnly,
+      synAck: server.synAck,
       handshakeAck: this.ackDir === c ? { frame: this.ackFrame, time: this.ackTime } : null,
-      clientIsn: this.synOnly[c] === null ? null : this.synSeq[c],
-      clientHello: this.hello[c],
-      clientHelloCount: this.helloCount[c],
-      helloRetryRequest: this.retry[s],
-      serverHello: this.serverHello[s],
-      serverAlert: this.alert[s],
-      clientAlert: this.alert[c],
-      serverReset: this.rst[s],
-      clientReset: this.rst[c],
-      serverFin: this.fin[s],
-      clientFin: this.fin[c],
-      clientGap: this.gaps[c],
+      clientIsn: client.synOnly === null ? null : client.synSeq,
+      clientHello: client.hello,
+      clientHelloCount: client.helloCount,
+      helloRetryRequest: server.retry,
+      serverHello: server.serverHello,
+      serverAlert: server.alert,
+      clientAlert: client.alert,
+      serverReset: server.rst,
+      clientReset: client.rst,
+      serverFin: server.fin,
+      clientFin: client.fin,
+      clientGap: client.gap,
       closedBy: reason,
       category: 'no-tls',
     };

@@ -10,10 +10,14 @@ export interface TcpConnection {
   /** Index in order of first packet, like Wireshark's tcp.stream. */
   id: number;
   ipVersion: 4 | 6;
-  /** Address bytes and port of the endpoint that sent the first packet (direction 0's sender). */
-  addressA: Buffer;
+  /**
+   * Address bytes (one character per byte, as latin1: 4 for IPv4, 16 for IPv6) and port of the
+   * endpoint that sent the first packet (direction 0's sender). Text, not Buffers: a string this
+   * short costs a fraction of a Buffer, and tens of thousands of connections are open at once.
+   */
+  addressA: string;
   portA: number;
-  addressB: Buffer;
+  addressB: string;
   portB: number;
   tunnel: string | null;
 }
@@ -136,7 +140,12 @@ export class ConnectionTable {
     }
     if (entry === undefined) {
       if (this.finished.size > 0) {
-        const key = tupleText(data, ip.srcOffset, ip.dstOffset, addrLen, tcp.srcPort, tcp.dstPort);
+        const key = tupleText(
+          data.toString('latin1', ip.srcOffset, ip.srcOffset + addrLen),
+          tcp.srcPort,
+          data.toString('latin1', ip.dstOffset, ip.dstOffset + addrLen),
+          tcp.dstPort,
+        );
         if (this.finished.has(key)) {
           if (!synOnly) {
             this.stats.stragglers++;
@@ -220,7 +229,7 @@ export class ConnectionTable {
   }
 
   private remember(conn: TcpConnection): void {
-    this.finished.add(tupleText(conn.addressA, 0, 0, conn.addressA.length, conn.portA, conn.portB, conn.addressB));
+    this.finished.add(tupleText(conn.addressA, conn.portA, conn.addressB, conn.portB));
     if (this.finished.size > this.limits.maxRemembered) {
       const oldest = this.finished.values().next().value;
       if (oldest !== undefined) this.finished.delete(oldest);
@@ -249,17 +258,17 @@ export class ConnectionTable {
     const conn: TcpConnection = {
       id: this.nextId++,
       ipVersion: ip.version,
-      addressA: Buffer.from(ip.data.subarray(ip.srcOffset, ip.srcOffset + addrLen)),
+      addressA: ip.data.toString('latin1', ip.srcOffset, ip.srcOffset + addrLen),
       portA: tcp.srcPort,
-      addressB: Buffer.from(ip.data.subarray(ip.dstOffset, ip.dstOffset + addrLen)),
+      addressB: ip.data.toString('latin1', ip.dstOffset, ip.dstOffset + addrLen),
       portB: tcp.dstPort,
       tunnel: ip.tunnel,
     };
     this.stats.connections++;
     const observer = this.open(conn);
     const streams: [DirectionStream, DirectionStream] = [
-      new DirectionStream(directionSink(observer, 0), this.limits),
-      new DirectionStream(directionSink(observer, 1), this.limits),
+      new DirectionStream(observer, 0, this.limits),
+      new DirectionStream(observer, 1, this.limits),
     ];
     const entry: Entry = { hash, conn, observer, streams, packets: 0, closingSince: -1, retired: false };
     const bucket = this.buckets.get(hash);
@@ -295,13 +304,6 @@ function startsNewConnection(entry: Entry, dir: Direction, seq: number): boolean
   return entry.packets > 0 && (entry.streams[0].delivered || entry.streams[1].delivered || entry.streams[dir === 0 ? 1 : 0].isn !== null);
 }
 
-function directionSink(observer: ConnectionObserver, dir: Direction) {
-  return {
-    data: (bytes: Buffer, frame: number, time: number) => observer.data(dir, bytes, frame, time),
-    gap: (cause: 'lost' | 'snaplen') => observer.gap(dir, cause),
-  };
-}
-
 /** A hash of the 4-tuple that is the same in both directions. */
 function tupleHash(buf: Buffer, src: number, dst: number, len: number, srcPort: number, dstPort: number): number {
   let a = srcPort * 0x9e3779b1;
@@ -322,13 +324,13 @@ function matchDirection(conn: TcpConnection, buf: Buffer, src: number, dst: numb
 }
 
 /** The 4-tuple as text, the same in both directions. */
-function tupleText(buf: Buffer, src: number, dst: number, len: number, srcPort: number, dstPort: number, dstBuf: Buffer = buf): string {
-  const a = buf.toString('latin1', src, src + len) + String.fromCharCode(srcPort);
-  const b = dstBuf.toString('latin1', dst, dst + len) + String.fromCharCode(dstPort);
+function tupleText(addressA: string, portA: number, addressB: string, portB: number): string {
+  const a = addressA + String.fromCharCode(portA);
+  const b = addressB + String.fromCharCode(portB);
   return a < b ? a + b : b + a;
 }
 
-function sameAddress(address: Buffer, buf: Buffer, offset: number): boolean {
-  for (let i = 0; i < address.length; i++) if (address[i] !== buf[offset + i]) return false;
+function sameAddress(address: string, buf: Buffer, offset: number): boolean {
+  for (let i = 0; i < address.length; i++) if (address.charCodeAt(i) !== buf[offset + i]) return false;
   return true;
 }

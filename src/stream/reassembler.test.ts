@@ -6,11 +6,11 @@ class Collector implements ByteSink {
   chunks: Buffer[] = [];
   frames: number[] = [];
   gaps: string[] = [];
-  data(bytes: Buffer, frame: number): void {
+  data(_dir: 0 | 1, bytes: Buffer, frame: number): void {
     this.chunks.push(Buffer.from(bytes));
     this.frames.push(frame);
   }
-  gap(cause: 'lost' | 'snaplen'): void {
+  gap(_dir: 0 | 1, cause: 'lost' | 'snaplen'): void {
     this.gaps.push(cause);
   }
   get bytes(): Buffer {
@@ -27,7 +27,7 @@ function send(stream: DirectionStream, seq: number, payload: Buffer, frame: numb
 describe('DirectionStream', () => {
   it('passes in-order data straight through', () => {
     const sink = new Collector();
-    const s = new DirectionStream(sink, limits);
+    const s = new DirectionStream(sink, 0, limits);
     s.syn(1000);
     send(s, 1001, Buffer.from('hello '), 1);
     send(s, 1007, Buffer.from('world'), 2);
@@ -37,7 +37,7 @@ describe('DirectionStream', () => {
 
   it('reorders, drops retransmissions and lets the first copy of overlapping bytes win', () => {
     const sink = new Collector();
-    const s = new DirectionStream(sink, limits);
+    const s = new DirectionStream(sink, 0, limits);
     s.syn(0xfffffffe); // data starts at 0xffffffff and wraps
     send(s, 0x00000003, Buffer.from('XFGH'), 1); // ahead: held; its first byte overlaps what frame 2 brings
     send(s, 0xffffffff, Buffer.from('ABCDE'), 2); // 0xffffffff..3, then frame 1 from its second byte
@@ -48,7 +48,7 @@ describe('DirectionStream', () => {
 
   it('reports a snaplen cut as a gap after the captured bytes', () => {
     const sink = new Collector();
-    const s = new DirectionStream(sink, limits);
+    const s = new DirectionStream(sink, 0, limits);
     s.syn(0);
     const payload = Buffer.from('0123456789');
     s.segment(1, payload, 0, 4, 10, 1, 0);
@@ -59,7 +59,7 @@ describe('DirectionStream', () => {
 
   it('gives up on a missing segment at the end and when too much waits', () => {
     const sink = new Collector();
-    const s = new DirectionStream(sink, { maxPendingBytes: 8, maxPendingSegments: 100 });
+    const s = new DirectionStream(sink, 0, { maxPendingBytes: 8, maxPendingSegments: 100 });
     s.syn(0);
     send(s, 1, Buffer.from('aa'), 1);
     send(s, 5, Buffer.from('cccc'), 2); // 'bb' at 3 is missing
@@ -95,7 +95,7 @@ describe('DirectionStream', () => {
             else [list[a], list[b]] = [list[b], list[a]];
           }
           const sink = new Collector();
-          const s = new DirectionStream(sink, limits);
+          const s = new DirectionStream(sink, 0, limits);
           s.syn(isn);
           list.forEach((seg, i) => send(s, isn + 1 + seg.start, data.subarray(seg.start, seg.end), i + 1));
           s.finish();

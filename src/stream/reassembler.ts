@@ -1,9 +1,12 @@
 import { seqDiff } from '../tcp/segment.js';
 
-/** Receives one direction's bytes in sequence order. */
+/**
+ * Receives a connection's bytes in sequence order, per direction (0 or 1): one sink serves both
+ * directions of a connection, so that a connection costs no closures.
+ */
 export interface ByteSink {
-  data(bytes: Buffer, frame: number, time: number): void;
-  gap(cause: 'lost' | 'snaplen'): void;
+  data(dir: 0 | 1, bytes: Buffer, frame: number, time: number): void;
+  gap(dir: 0 | 1, cause: 'lost' | 'snaplen'): void;
 }
 
 export interface ReassemblyLimits {
@@ -39,21 +42,28 @@ export class DirectionStream {
   isn: number | null = null;
   /** Set once a data byte has been delivered. */
   delivered = false;
-  private pending: PendingSegment[] = [];
+  /** Out-of-order segments waiting, oldest sequence first; none (null) in most streams. */
+  private pending: PendingSegment[] | null = null;
   private pendingBytes = 0;
   /** Out-of-order segments given up on (counted for the report). */
   lostGaps = 0;
 
-  constructor(private readonly sink: ByteSink, private readonly limits: ReassemblyLimits) {}
+  constructor(
+    private readonly sink: ByteSink,
+    private readonly dir: 0 | 1,
+    private readonly limits: ReassemblyLimits,
+  ) {}
 
   /** A SYN (or SYN/ACK) from this direction: data starts at isn + 1. */
   syn(seq: number): void {
     this.isn = seq;
     if (!this.delivered) {
       this.nextSeq = (seq + 1) >>> 0;
-      if (this.pending.length > 0) {
-        this.pending = this.pending.filter((p) => seqDiff(this.nextSeq as number, p.seq + p.length) > 0);
-        this.pendingBytes = this.pending.reduce((n, p) => n + p.bytes.length, 0);
+      if (this.pending !== null) {
+        const next = this.nextSeq;
+        const kept = this.pending.filter((p) => seqDiff(next, p.seq + p.length) > 0);
+        this.pending = kept.length > 0 ? kept : null;
+        this.pendingBytes = kept.reduce((n, p) => n + p.bytes.length, 0);
       }
     }
   }
@@ -76,20 +86,20 @@ export class DirectionStream {
       return;
     }
     this.deliver(seq, buf, start, end, length, frame, time);
-    if (this.pending.length > 0) this.drain();
+    if (this.pending !== null) this.drain();
   }
 
   /** No more segments will come: give up on what is still missing. */
   finish(): void {
-    while (this.pending.length > 0) {
-      this.skipToPending();
+    while (this.pending !== null) {
+      this.skipToPending(this.pending[0]);
       this.drain();
     }
   }
 
   /** Drop held bytes: the reader wants no more. */
   discard(): void {
-    this.pending = [];
+    this.pending = null;
     this.pendingBytes = 0;
   }
 
@@ -97,43 +107,46 @@ export class DirectionStream {
     const skip = -seqDiff(this.nextSeq as number, seq); // bytes already delivered
     const from = start + skip;
     if (from < end) {
-      this.sink.data(buf.subarray(from, end), frame, time);
+      this.sink.data(this.dir, buf.subarray(from, end), frame, time);
       this.delivered = true;
     }
     this.nextSeq = (seq + length) >>> 0;
-    if (end - start < length) this.sink.gap('snaplen');
+    if (end - start < length) this.sink.gap(this.dir, 'snaplen');
   }
 
   private hold(seq: number, buf: Buffer, start: number, end: number, length: number, frame: number, time: number): void {
     const bytes = Buffer.from(buf.subarray(start, end)); // copy: the record's buffer is reused
-    let i = this.pending.length;
-    while (i > 0 && seqDiff(this.pending[i - 1].seq, seq) < 0) i--;
-    this.pending.splice(i, 0, { seq, bytes, frame, time, length });
+    const pending = (this.pending ??= []);
+    let i = pending.length;
+    while (i > 0 && seqDiff(pending[i - 1].seq, seq) < 0) i--;
+    pending.splice(i, 0, { seq, bytes, frame, time, length });
     this.pendingBytes += bytes.length;
-    if (this.pendingBytes > this.limits.maxPendingBytes || this.pending.length > this.limits.maxPendingSegments) {
-      this.skipToPending();
+    if (this.pendingBytes > this.limits.maxPendingBytes || pending.length > this.limits.maxPendingSegments) {
+      this.skipToPending(pending[0]);
       this.drain();
     }
   }
 
   /** Delivers held segments that have become contiguous. */
   private drain(): void {
-    while (this.pending.length > 0) {
-      const p = this.pending[0];
+    let pending = this.pending;
+    while (pending !== null) {
+      const p = pending[0];
       const rel = seqDiff(this.nextSeq as number, p.seq);
       if (rel > 0) return;
-      this.pending.shift();
+      pending.shift();
+      if (pending.length === 0) this.pending = null;
       this.pendingBytes -= p.bytes.length;
       if (rel + p.length > 0) this.deliver(p.seq, p.bytes, 0, p.bytes.length, p.length, p.frame, p.time);
+      pending = this.pending; // the sink may have discarded it
     }
   }
 
   /** The bytes before the first held segment are lost: say so and move on to it. */
-  private skipToPending(): void {
-    const first = this.pending[0];
+  private skipToPending(first: PendingSegment): void {
     if (seqDiff(this.nextSeq as number, first.seq) > 0) {
       this.lostGaps++;
-      this.sink.gap('lost');
+      this.sink.gap(this.dir, 'lost');
       this.nextSeq = first.seq;
     }
   }
