@@ -168,6 +168,18 @@ describe('ConnectionTable with ConnectionRecorder', () => {
     expect(outcomes).toBe(100_000);
   });
 
+  it('keeps at most maxLingering closed connections when thousands close within the linger', () => {
+    const closed: string[] = [];
+    const table = new ConnectionTable((conn) => new ConnectionRecorder(conn, 0, (o) => closed.push(o.closedBy)), { maxLingering: 100 });
+    // 10,000 connections, each reset a millisecond after its SYN, all within one second.
+    shortConnections(table, 10_000, () => 0.0001);
+    expect(table.size).toBeLessThanOrEqual(101);
+    expect(closed.length).toBeGreaterThanOrEqual(9_899);
+    expect(closed.every((c) => c === 'closed')).toBe(true);
+    table.finish();
+    expect(closed).toHaveLength(10_000);
+  });
+
   it('lets a connection go after its linger when capture time jumped back by more than the linger', () => {
     const closed: string[] = [];
     const table = new ConnectionTable((conn) => new ConnectionRecorder(conn, 0, (o) => closed.push(`${o.client.port} ${o.closedBy}`)), { lingerSeconds: 2 });

@@ -43,6 +43,11 @@ export interface ConnectionLimits extends ReassemblyLimits {
   maxConnections: number;
   /** Capture seconds a reset or finished connection is kept for stragglers (the other side's RST, last ACKs). */
   lingerSeconds: number;
+  /**
+   * Connections kept lingering at once: past it the one closing longest is let go early. At
+   * thousands of connections a second, two seconds of linger would otherwise hold tens of thousands.
+   */
+  maxLingering: number;
   /** Finished connections remembered so that their stragglers do not open new ones. */
   maxRemembered: number;
 }
@@ -51,6 +56,7 @@ export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
   ...DEFAULT_REASSEMBLY_LIMITS,
   maxConnections: 65536,
   lingerSeconds: 2,
+  maxLingering: 1024,
   maxRemembered: 65536,
 };
 
@@ -91,8 +97,14 @@ export class ConnectionTable {
   /** Connections closing, oldest first. */
   private closing: Entry[] = [];
   private closingHead = 0;
-  /** 4-tuples of finished connections (as text), oldest first. */
-  private readonly finished = new Set<string>();
+  /** 4-tuples of finished connections (as text), each with the serial number it was remembered under. */
+  private readonly finished = new Map<string, number>();
+  /**
+   * The same 4-tuples in a ring, by serial number modulo maxRemembered, to forget the oldest.
+   * (Taking the first of a Set whose front was deleted walks the deleted slots: slow.)
+   */
+  private readonly finishedRing: string[] = [];
+  private finishedSerial = 0;
   private nextId = 0;
   readonly stats: ConnectionStats = { connections: 0, evicted: 0, portReuses: 0, lostGaps: 0, stragglers: 0 };
   private readonly limits: ConnectionLimits;
@@ -205,7 +217,8 @@ export class ConnectionTable {
     while (this.closingHead < this.closing.length) {
       const entry = this.closing[this.closingHead];
       if (!entry.retired) {
-        if (now - entry.closingSince < this.limits.lingerSeconds) {
+        const crowded = this.closing.length - this.closingHead > this.limits.maxLingering;
+        if (!crowded && now - entry.closingSince < this.limits.lingerSeconds) {
           // Capture time went back by more than the linger: wait the linger from now instead.
           if (entry.closingSince - now > this.limits.lingerSeconds) entry.closingSince = now;
           break;
@@ -229,11 +242,16 @@ export class ConnectionTable {
   }
 
   private remember(conn: TcpConnection): void {
-    this.finished.add(tupleText(conn.addressA, conn.portA, conn.addressB, conn.portB));
-    if (this.finished.size > this.limits.maxRemembered) {
-      const oldest = this.finished.values().next().value;
-      if (oldest !== undefined) this.finished.delete(oldest);
-    }
+    const max = this.limits.maxRemembered;
+    if (max <= 0) return;
+    const key = tupleText(conn.addressA, conn.portA, conn.addressB, conn.portB);
+    const serial = this.finishedSerial++;
+    const slot = serial % max;
+    const oldest = this.finishedRing[slot];
+    // Forgotten only if it was not remembered again since (a later serial).
+    if (oldest !== undefined && this.finished.get(oldest) === serial - max) this.finished.delete(oldest);
+    this.finishedRing[slot] = key;
+    this.finished.set(key, serial);
   }
 
   private create(hash: number, ip: IpPacket, tcp: TcpSegment): Entry {
