@@ -108,7 +108,8 @@ export class ConnectionRecorder implements ConnectionObserver {
 
   /** Reset, or both sides sent FIN: only stragglers can follow. */
   get closing(): boolean {
-    const [a, b] = this.sides;
+    const a = this.sides[0];
+    const b = this.sides[1];
     return a.rst !== null || b.rst !== null || (a.fin !== null && b.fin !== null);
   }
 

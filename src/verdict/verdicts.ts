@@ -114,7 +114,10 @@ export function judge(
     totals.withoutSni += f.withoutSni;
     totals.nonSniReset += f.categories['non-sni-reset'] ?? 0;
   }
-  for (const v of byClient.values()) v.verdict = verdictOf(v.categories);
+  for (const v of byClient.values()) {
+    v.categories = inReportOrder(v.categories);
+    v.verdict = verdictOf(v.categories);
+  }
   const clients = sortClients([...byClient.values()]);
   return {
     ingress,
@@ -142,6 +145,13 @@ const ORDER: Record<Verdict, number> = {
   'sni-ok': 5,
   'no-tls': 6,
 };
+
+/** The same counts with the categories in report order, whatever order the connections ended in. */
+function inReportOrder(categories: Partial<Record<Category, number>>): Partial<Record<Category, number>> {
+  const ordered: Partial<Record<Category, number>> = {};
+  for (const c of Object.keys(ORDER) as Category[]) if (categories[c] !== undefined) ordered[c] = categories[c];
+  return ordered;
+}
 
 /** Clients with the runbook's symptom first. */
 function severity(v: Pick<ClientVerdict, 'verdict' | 'categories'>): number {
