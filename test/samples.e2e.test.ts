@@ -134,6 +134,24 @@ describe('the sni-pcap command', () => {
     expect(badFormat.code).toBe(2);
   });
 
+  it('--max-listed N lists at most N connections and counts the rest in the same verdicts and summary', async () => {
+    const sample = join(SAMPLES, 'non-sni-reset.pcap');
+    const all = await cli(['analyze', sample, '--format', 'json']);
+    const few = await cli(['analyze', sample, '--format', 'json', '--max-listed', '2']);
+    expect(few.code).toBe(all.code);
+    const [a, f] = [JSON.parse(all.stdout), JSON.parse(few.stdout)];
+    expect(a.connections).toHaveLength(6);
+    expect(f.connections).toEqual(a.connections.slice(0, 2));
+    expect(f.summary).toEqual({ ...a.summary, foldedConnections: 4 });
+    expect(f.clients).toEqual(a.clients);
+    expect(f.captures[0].warnings.join('\n')).toMatch(/4 connections are counted in the client verdicts but not listed/);
+    for (const bad of ['0', '-1', '1.5', 'many']) {
+      const r = await cli(['analyze', sample, '--max-listed', bad]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/--max-listed/);
+    }
+  });
+
   it('has --version and --help with examples', async () => {
     const version = await cli(['--version']);
     expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { EXIT_ERROR, EXIT_INTERRUPTED, FORMATS, type Format, type Io, runAnalyze, UsageError } from './analyze.js';
 import { escapeText } from '../report/escape.js';
 import { runBundle } from './bundle.js';
@@ -7,6 +7,7 @@ import { runLogs } from './logs.js';
 import { REPORT_FORMATS, type ReportFormat, useColor } from './output.js';
 import { runProbe } from './probe.js';
 import { runRoutes } from './routes.js';
+import { type CollectLimits, DEFAULT_COLLECT_LIMITS } from '../verdict/collect.js';
 
 export function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -54,6 +55,18 @@ Examples:
 
 Exit status: 0 nothing wrong found, 1 the non-SNI problem found or a routes check fails, 2 an input could not be read.`;
 
+function positiveInteger(flag: string): (value: string) => number {
+  return (value) => {
+    if (!/^\d+$/.test(value) || Number(value) < 1 || !Number.isSafeInteger(Number(value))) throw new InvalidArgumentError(`${flag} takes a whole number of at least 1`);
+    return Number(value);
+  };
+}
+
+/** --max-listed N: N connections with a ClientHello or a server reset, a quarter as many others. */
+function listLimits(n: number): Partial<CollectLimits> {
+  return { maxOutcomes: n, maxPlainOutcomes: Math.ceil(n / 4) };
+}
+
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
@@ -83,8 +96,13 @@ export function buildProgram(io: Io, exit: (code: number) => void): Command {
     .option('--redact-sni', 'also replace host names (server_name) with pseudonyms; implies --redact')
     .option('--no-color', 'no colour even on a terminal (NO_COLOR is honoured too)')
     .option('--no-progress', 'no progress line on stderr')
+    .option(
+      '--max-listed <n>',
+      `connections listed one by one in the report, about 1.3 KB of memory each; past it they are counted in the client verdicts only (default ${DEFAULT_COLLECT_LIMITS.maxOutcomes})`,
+      positiveInteger('--max-listed'),
+    )
     .addHelpText('after', ANALYZE_EXAMPLES)
-    .action(async (captures: string[], opts: { ingress: string[]; format: Format; output?: string; color: boolean; progress: boolean; redact?: boolean; redactSni?: boolean }) => {
+    .action(async (captures: string[], opts: { ingress: string[]; format: Format; output?: string; color: boolean; progress: boolean; redact?: boolean; redactSni?: boolean; maxListed?: number }) => {
       const stdout = io.stdout as NodeJS.WriteStream;
       const stderr = io.stderr as NodeJS.WriteStream;
       const interrupt = isProcess(io) ? interruptOnSigint() : null;
@@ -99,6 +117,7 @@ export function buildProgram(io: Io, exit: (code: number) => void): Command {
           redactSni: opts.redactSni === true,
           color: opts.color && stdout.isTTY === true && !process.env.NO_COLOR,
           progress: opts.progress && stderr.isTTY === true,
+          collectLimits: opts.maxListed === undefined ? undefined : listLimits(opts.maxListed),
         },
         io,
         version,

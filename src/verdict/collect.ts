@@ -12,8 +12,8 @@ export interface CollectLimits {
 }
 
 export const DEFAULT_COLLECT_LIMITS: Readonly<CollectLimits> = Object.freeze({
-  maxOutcomes: 100_000,
-  maxPlainOutcomes: 10_000,
+  maxOutcomes: 20_000,
+  maxPlainOutcomes: 5_000,
   maxFoldedPairs: 65_536,
 });
 
