@@ -146,6 +146,23 @@ describe('decodeClientHello: server_name status', () => {
   });
 });
 
+describe('decodeClientHello: duplicates are per hello', () => {
+  it('an extension seen in one hello, also one cut or overrun inside its extensions, is no duplicate in the next', () => {
+    const sni = serverNameExtension([{ name: ascii('a.example') }]);
+    const body = encodeClientHelloBody({ cipherSuites: [0x1301], extensions: [sni, alpnExtension([ascii('h2')])] });
+    for (const cut of [body.length, body.length - 3, body.length - 9]) {
+      decodeClientHello(body, 0, cut, cut === body.length);
+      // The same body with its last bytes' lengths overrunning: the extensions block claims more.
+      const overrun = Buffer.from(body);
+      overrun.writeUInt16BE(overrun.readUInt16BE(overrun.length - 6) + 40, overrun.length - 6);
+      decodeClientHello(overrun, 0, overrun.length, true);
+      const next = withExtensions([sni, alpnExtension([ascii('h2')])]);
+      expect(next.malformed).toBeNull();
+      expect(next.serverName.name).toBe('a.example');
+    }
+  });
+});
+
 describe('decodeClientHello: inconsistent lengths', () => {
   const base = encodeClientHelloBody({ cipherSuites: [0x1301, 0x1302], extensions: [serverNameExtension([{ name: ascii('x.example') }])] });
   const cipherLengthAt = 2 + 32 + 1;

@@ -38,6 +38,13 @@ type Need = 'ok' | 'cut' | 'overrun';
  * the body (cut by a gap, the snap length or the end of the capture): fields are decoded as far as
  * the bytes go, and a server_name extension that was not reached gives status 'unknown'.
  */
+/**
+ * The extension types met so far in the hello being decoded, one bit per type, to spot duplicates
+ * without a Set per hello. All zero between calls (decoding is synchronous).
+ */
+const seenTypes = new Uint32Array(65536 / 32);
+const NO_RANDOM = Buffer.alloc(0);
+
 export function decodeClientHello(
   buf: Buffer,
   offset: number,
@@ -57,7 +64,7 @@ export function decodeClientHello(
     recordVersion: context.recordVersion ?? 0,
     legacyVersion: 0,
     supportedVersions: [],
-    random: Buffer.alloc(0),
+    random: NO_RANDOM,
     cipherSuites: [],
     extensions: [],
     hasExtensionBlock: false,
@@ -154,32 +161,38 @@ export function decodeClientHello(
     return finish('overrun', `extensions length ${blockLength} overruns the message (${msgEnd - p} bytes left)`);
   }
 
-  const seen = new Set<number>();
-  while (p < blockEnd) {
-    if (p + 4 > blockEnd) return finish('overrun', `${blockEnd - p} stray bytes at the end of the extensions block`);
-    if (p + 4 > lim) return finish('cut', '');
-    const type = u16(buf, p);
-    const length = u16(buf, p + 2);
-    const dataStart = p + 4;
-    const dataEnd = dataStart + length;
-    if (dataEnd > blockEnd) {
-      if (type === EXT_SERVER_NAME && !sniDecided) {
-        hello.serverName = { status: 'malformed', name: null, hex: null };
-        sniDecided = true;
+  try {
+    while (p < blockEnd) {
+      if (p + 4 > blockEnd) return finish('overrun', `${blockEnd - p} stray bytes at the end of the extensions block`);
+      if (p + 4 > lim) return finish('cut', '');
+      const type = u16(buf, p);
+      const length = u16(buf, p + 2);
+      const dataStart = p + 4;
+      const dataEnd = dataStart + length;
+      if (dataEnd > blockEnd) {
+        if (type === EXT_SERVER_NAME && !sniDecided) {
+          hello.serverName = { status: 'malformed', name: null, hex: null };
+          sniDecided = true;
+        }
+        return finish('overrun', `extension ${type} length ${length} overruns the extensions block`);
       }
-      return finish('overrun', `extension ${type} length ${length} overruns the extensions block`);
+      hello.extensions.push({ type, length });
+      if (type === EXT_ENCRYPTED_CLIENT_HELLO) hello.encryptedClientHello = true;
+      if (dataEnd > lim) return finish('cut', '');
+      const word = type >>> 5;
+      const bit = 1 << (type & 31);
+      if ((seenTypes[word] & bit) !== 0) {
+        note(`duplicate extension ${type}`);
+      } else {
+        seenTypes[word] |= bit;
+        decodeExtension(hello, type, buf, dataStart, dataEnd, note);
+        if (type === EXT_SERVER_NAME) sniDecided = true;
+      }
+      p = dataEnd;
     }
-    hello.extensions.push({ type, length });
-    if (type === EXT_ENCRYPTED_CLIENT_HELLO) hello.encryptedClientHello = true;
-    if (dataEnd > lim) return finish('cut', '');
-    if (seen.has(type)) {
-      note(`duplicate extension ${type}`);
-    } else {
-      seen.add(type);
-      decodeExtension(hello, type, buf, dataStart, dataEnd, note);
-      if (type === EXT_SERVER_NAME) sniDecided = true;
-    }
-    p = dataEnd;
+  } finally {
+    // Every bit set belongs to a type in hello.extensions: clearing their words clears them all.
+    for (const e of hello.extensions) seenTypes[e.type >>> 5] = 0;
   }
   if (!sniDecided) hello.serverName = { status: 'absent', name: null, hex: null };
   if (blockEnd < msgEnd && Number.isFinite(msgEnd)) note(`${msgEnd - blockEnd} bytes after the extensions`);
