@@ -116,46 +116,70 @@ const MAX_KNOWN = 4096;
 /** Longer lists (a hostile hello can hold thousands of values) are fingerprinted without the cache. */
 const MAX_KEY_LIST = 256;
 
-/** Sorts a short list in place: an insertion sort, which allocates nothing (Array.prototype.sort does). */
-function sortShort(values: number[]): void {
-  for (let i = 1; i < values.length; i++) {
-    const v = values[i]!;
-    let j = i - 1;
-    while (j >= 0 && values[j]! > v) {
-      values[j + 1] = values[j]!;
-      j--;
-    }
-    values[j + 1] = v;
-  }
-}
+/**
+ * Where a cache key is put together, one UTF-16 code unit per value: the lists are at most
+ * MAX_KEY_LIST values, an ALPN value at most 255 bytes (510 hex digits).
+ */
+const keyUnits = new Uint16Array(4 * (MAX_KEY_LIST + 1) + 2 + 512);
 
-/** `list` without GREASE values, as its length and one character per value: part of a cache key. */
-function keyPart(list: readonly number[], sort: boolean): string {
-  const values = list.filter((v) => !isGrease(v));
-  if (sort) sortShort(values);
-  // The length first: a value can be the separator's character code, the length keeps parts apart.
-  return `${values.length}:${String.fromCharCode(...values)}`;
+/**
+ * Puts `values` less GREASE at `n`, after their count (the count keeps the parts apart), sorted
+ * when `sort` (an insertion sort in place: short lists, no allocation). Returns the next index.
+ */
+function putKeyPart(values: readonly number[], n: number, sort: boolean): number {
+  const start = n + 1;
+  let end = start;
+  for (const v of values) {
+    if (isGrease(v)) continue;
+    let j = end++;
+    if (sort) {
+      while (j > start && keyUnits[j - 1] > v) {
+        keyUnits[j] = keyUnits[j - 1];
+        j--;
+      }
+    }
+    keyUnits[j] = v;
+  }
+  keyUnits[n] = end - start;
+  return end;
 }
 
 /**
  * A key that determines the fingerprint: the version inputs, the first ALPN value, the cipher
  * suites and extension types in sorted order (JA4 sorts them; some clients shuffle their
- * extensions) and the signature algorithms, GREASE left out as JA4 does. Null when a list is too
- * long to be worth caching.
+ * extensions) and the signature algorithms, GREASE left out as JA4 does. One string per hello,
+ * made from a reused buffer. Null when a list is too long to be worth caching.
  */
 function inputs(hello: ClientHello, transport: Ja4Transport): string | null {
   const { cipherSuites, extensions, signatureAlgorithms, supportedVersions } = hello;
   if (cipherSuites.length > MAX_KEY_LIST || extensions.length > MAX_KEY_LIST || signatureAlgorithms.length > MAX_KEY_LIST || supportedVersions.length > MAX_KEY_LIST) return null;
-  const alpn = hello.alpnHex?.[0] !== undefined ? `x${hello.alpnHex[0]}` : hello.alpn[0] !== undefined ? `t${hello.alpn[0]}` : '';
-  return [
-    transport,
-    String(hello.legacyVersion),
-    keyPart(supportedVersions, false),
-    keyPart(cipherSuites, true),
-    keyPart(extensions.map((e) => e.type), true),
-    keyPart(signatureAlgorithms, false),
-    alpn,
-  ].join('\u0000');
+  let n = 0;
+  keyUnits[n++] = transport === 'tcp' ? 0x74 : 0x71;
+  keyUnits[n++] = hello.legacyVersion;
+  n = putKeyPart(supportedVersions, n, false);
+  n = putKeyPart(cipherSuites, n, true);
+  // Extension types, sorted, GREASE left out (as putKeyPart, from the extension list itself).
+  const start = n + 1;
+  let end = start;
+  for (const e of extensions) {
+    if (isGrease(e.type)) continue;
+    let j = end++;
+    while (j > start && keyUnits[j - 1] > e.type) {
+      keyUnits[j] = keyUnits[j - 1];
+      j--;
+    }
+    keyUnits[j] = e.type;
+  }
+  keyUnits[n] = end - start;
+  n = putKeyPart(signatureAlgorithms, end, false);
+  const hex = hello.alpnHex?.[0];
+  const alpn = hex !== undefined ? hex : hello.alpn[0];
+  keyUnits[n++] = hex !== undefined ? 0x78 : alpn !== undefined ? 0x74 : 0x2d;
+  if (alpn !== undefined) {
+    if (alpn.length > 510) return null;
+    for (let i = 0; i < alpn.length; i++) keyUnits[n++] = alpn.charCodeAt(i);
+  }
+  return String.fromCharCode.apply(null, keyUnits.subarray(0, n) as unknown as number[]);
 }
 
 /** The JA4 fingerprint of a ClientHello, e.g. "t13d1516h2_8daaf6152771_e5627efa2ab1". */
