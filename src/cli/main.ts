@@ -1,12 +1,9 @@
 import { readFileSync } from 'node:fs';
+// The runbook's other commands (logs, probe, routes, bundle) are loaded when run: not on every start.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { EXIT_ERROR, EXIT_INTERRUPTED, FORMATS, type Format, type Io, runAnalyze, UsageError } from './analyze.js';
 import { escapeText } from '../report/escape.js';
-import { runBundle } from './bundle.js';
-import { runLogs } from './logs.js';
 import { REPORT_FORMATS, type ReportFormat, useColor } from './output.js';
-import { runProbe } from './probe.js';
-import { runRoutes } from './routes.js';
 import { type CollectLimits, DEFAULT_COLLECT_LIMITS } from '../verdict/collect.js';
 
 export function packageVersion(): string {
@@ -134,6 +131,7 @@ export function buildProgram(io: Io, exit: (code: number) => void): Command {
     .addHelpText('after', LOGS_EXAMPLES)
     .action(async (files: string[], opts: { format: ReportFormat; output?: string; color: boolean }) => {
       const output = opts.output ?? null;
+      const { runLogs } = await import('./logs.js');
       exit(await runLogs({ files, format: opts.format, output, color: useColor(opts.color, io, output) }, io, version));
     });
 
@@ -151,6 +149,7 @@ export function buildProgram(io: Io, exit: (code: number) => void): Command {
     .action(async (target: string, opts: { connect?: string; servername?: string; timeout: string; format: ReportFormat; output?: string; color: boolean }) => {
       const output = opts.output ?? null;
       const timeout = Number(opts.timeout);
+      const { runProbe } = await import('./probe.js');
       exit(
         await runProbe(
           { target, connect: opts.connect ?? null, servername: opts.servername ?? null, timeout, format: opts.format, output, color: useColor(opts.color, io, output) },
@@ -171,6 +170,7 @@ export function buildProgram(io: Io, exit: (code: number) => void): Command {
     .addHelpText('after', ROUTES_EXAMPLES)
     .action(async (opts: { routes: string; overrides?: string; format: ReportFormat; output?: string; color: boolean }) => {
       const output = opts.output ?? null;
+      const { runRoutes } = await import('./routes.js');
       exit(await runRoutes({ routes: opts.routes, overrides: opts.overrides ?? null, format: opts.format, output, color: useColor(opts.color, io, output) }, io, version));
     });
   program
@@ -202,6 +202,7 @@ export function buildProgram(io: Io, exit: (code: number) => void): Command {
         ingress: string[];
         force?: boolean;
       }) => {
+        const { runBundle } = await import('./bundle.js');
         exit(
           await runBundle(
             {
