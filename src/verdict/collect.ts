@@ -45,6 +45,22 @@ export interface CollectStats {
   uncounted: number;
 }
 
+/** The counters of one folded client/server pair while connections are added (every category counted, zeros too). */
+class FoldedPair {
+  connections = 0;
+  clientHellos = 0;
+  withSni = 0;
+  withoutSni = 0;
+  resetByIngress = 0;
+  completed = 0;
+  readonly counts: Record<Category, number> = { 'non-sni-reset': 0, 'non-sni-ok': 0, 'sni-ok': 0, 'sni-reset': 0, 'no-tls': 0, unknown: 0 };
+
+  constructor(
+    readonly client: string,
+    readonly server: string,
+  ) {}
+}
+
 /**
  * Collects the outcomes of finished connections for judge(), in bounded memory. Every outcome
  * is kept in full until a limit is reached: up to `maxOutcomes` that carry a ClientHello or a
@@ -58,7 +74,9 @@ export class OutcomeCollector {
   private readonly limits: CollectLimits;
   private plain = 0;
   private withEvidence = 0;
-  private readonly pairs = new Map<string, FoldedConnections>();
+  /** Folded pairs by client address, then server address (no key text made per connection). */
+  private readonly pairs = new Map<string, Map<string, FoldedPair>>();
+  private pairCount = 0;
   private readonly stats: CollectStats[] = [];
 
   constructor(limits: Partial<CollectLimits> = {}) {
@@ -75,19 +93,24 @@ export class OutcomeCollector {
       stats.kept++;
       return;
     }
-    const key = `${o.client.ip} ${o.server.ip}`;
-    let pair = this.pairs.get(key);
+    let servers = this.pairs.get(o.client.ip);
+    let pair = servers?.get(o.server.ip);
     if (pair === undefined) {
-      if (this.pairs.size >= this.limits.maxFoldedPairs) {
+      if (this.pairCount >= this.limits.maxFoldedPairs) {
         stats.uncounted++;
         return;
       }
-      pair = { client: o.client.ip, server: o.server.ip, connections: 0, clientHellos: 0, withSni: 0, withoutSni: 0, resetByIngress: 0, completed: 0, categories: {} };
-      this.pairs.set(key, pair);
+      if (servers === undefined) {
+        servers = new Map();
+        this.pairs.set(o.client.ip, servers);
+      }
+      pair = new FoldedPair(o.client.ip, o.server.ip);
+      servers.set(o.server.ip, pair);
+      this.pairCount++;
     }
     stats.folded++;
     pair.connections++;
-    pair.categories[o.category] = (pair.categories[o.category] ?? 0) + 1;
+    pair.counts[o.category]++;
     if (o.clientHello !== null) {
       pair.clientHellos++;
       const status = o.clientHello.hello.serverName.status;
@@ -100,7 +123,16 @@ export class OutcomeCollector {
 
   /** The counters of folded connections, per client/server address pair. */
   folded(): FoldedConnections[] {
-    return [...this.pairs.values()];
+    const out: FoldedConnections[] = [];
+    for (const servers of this.pairs.values()) {
+      for (const pair of servers.values()) {
+        const categories: Partial<Record<Category, number>> = {};
+        for (const [category, n] of Object.entries(pair.counts) as [Category, number][]) if (n > 0) categories[category] = n;
+        const { client, server, connections, clientHellos, withSni, withoutSni, resetByIngress, completed } = pair;
+        out.push({ client, server, connections, clientHellos, withSni, withoutSni, resetByIngress, completed, categories });
+      }
+    }
+    return out;
   }
 
   /** What was kept, folded and left uncounted of one capture's connections. */
