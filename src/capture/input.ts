@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { createCaptureDecoder } from './decoder.js';
+import { inflatedFileChunks, InflateError } from './inflate.js';
 import type { CaptureLimits, CaptureSink, CaptureSummary } from './types.js';
 
 /** The capture could not be opened or is not a readable file. */
@@ -224,7 +225,19 @@ export async function readCapture(source: string, sink: CaptureSink, options: Re
       if (next.done === true) break;
       head = head.length === 0 && next.value.length >= 2 ? next.value : Buffer.concat([head, next.value]);
     }
-    if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
+    if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b && handle !== null) {
+      // A gzip file: decompressed on a worker thread, which reads the file from its start.
+      gzip = true;
+      try {
+        for await (const out of inflatedFileChunks(handle.fd, chunkSize, GZIP_PIECE)) {
+          decoder.push(out);
+          if (decoder.done || signal?.aborted === true) break;
+        }
+      } catch (err) {
+        if (!(err instanceof InflateError)) throw err;
+        readError = err.kind === 'gzip' ? `corrupt or truncated gzip data (${err.message})` : `read error: ${err.message}`;
+      }
+    } else if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
       gzip = true;
       const gunzip = createGunzip({ chunkSize });
       const feeding = pipeline(Readable.from(copied(head, chunks)), gunzip).then(

@@ -1,0 +1,175 @@
+import { Worker } from 'node:worker_threads';
+
+/** Decompression of a gzip file ended early: damaged gzip data, or the file could not be read. */
+export class InflateError extends Error {
+  constructor(
+    readonly kind: 'gzip' | 'read',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'InflateError';
+  }
+}
+
+/** Output chunks in flight between the worker and the reader. */
+const SLOTS = 4;
+const MAX_MESSAGE = 1024;
+
+// Cells of the shared control array.
+/** Chunks the worker has written. */
+const WRITTEN = 0;
+/** Chunks the reader is done with. */
+const READ = 1;
+const STATE = 2;
+/** Bumped by the worker on every chunk and on its end: what the reader waits on. */
+const SIGNAL = 3;
+const MESSAGE_LENGTH = 4;
+/** Then one cell per slot: the length of the chunk in it. */
+const LENGTHS = 5;
+
+// States.
+const RUNNING = 0;
+const ENDED = 1;
+const GZIP_ERROR = 2;
+const READ_ERROR = 3;
+/** Set by the reader: it wants no more. */
+const STOPPED = 4;
+
+interface WorkerInput {
+  fd: number;
+  chunkSize: number;
+  pieceSize: number;
+  data: SharedArrayBuffer;
+  control: Int32Array;
+  message: Uint16Array;
+  cells: Record<'WRITTEN' | 'READ' | 'STATE' | 'SIGNAL' | 'MESSAGE_LENGTH' | 'LENGTHS' | 'SLOTS' | 'MAX_MESSAGE', number>;
+  states: Record<'RUNNING' | 'ENDED' | 'GZIP_ERROR' | 'READ_ERROR' | 'STOPPED', number>;
+}
+
+/**
+ * The worker's side, run from its source text (so that it needs no file of its own): reads the
+ * file in pieces of `pieceSize` bytes from the start, decompresses them with zlib, and copies each
+ * output chunk into a free slot of the shared buffer, waiting while all slots are taken.
+ */
+function inflateInWorker(): void {
+  const { workerData } = require('node:worker_threads') as typeof import('node:worker_threads');
+  const { read } = require('node:fs') as typeof import('node:fs');
+  const { createGunzip } = require('node:zlib') as typeof import('node:zlib');
+  const input = workerData as WorkerInput;
+  const { fd, chunkSize, pieceSize, control, message, cells: c, states: s } = input;
+  const out = new Uint8Array(input.data);
+  const gunzip = createGunzip({ chunkSize });
+  let written = 0;
+  let position = 0;
+
+  const finish = (state: number, text: string): void => {
+    if (Atomics.load(control, c.STATE) !== s.RUNNING) return;
+    const t = text.slice(0, c.MAX_MESSAGE);
+    for (let i = 0; i < t.length; i++) message[i] = t.charCodeAt(i);
+    Atomics.store(control, c.MESSAGE_LENGTH, t.length);
+    Atomics.store(control, c.STATE, state);
+    Atomics.add(control, c.SIGNAL, 1);
+    Atomics.notify(control, c.SIGNAL);
+  };
+
+  gunzip.on('data', (chunk: Buffer) => {
+    for (;;) {
+      if (Atomics.load(control, c.STATE) === s.STOPPED) return;
+      const done = Atomics.load(control, c.READ);
+      if (written - done < c.SLOTS) break;
+      Atomics.wait(control, c.READ, done);
+    }
+    const slot = written % c.SLOTS;
+    out.set(chunk, slot * chunkSize);
+    Atomics.store(control, c.LENGTHS + slot, chunk.length);
+    Atomics.store(control, c.WRITTEN, ++written);
+    Atomics.add(control, c.SIGNAL, 1);
+    Atomics.notify(control, c.SIGNAL);
+  });
+  gunzip.on('end', () => finish(s.ENDED, ''));
+  gunzip.on('error', (err: Error) => finish(s.GZIP_ERROR, err.message));
+
+  // Each piece is filled whole (short reads are read on), so that damaged data stops the
+  // decompressor at the same byte whatever the file system does. One piece, reused: the next is
+  // read once zlib has taken the last (its write callback).
+  const piece = Buffer.allocUnsafe(pieceSize);
+  const fill = (used: number): void => {
+    read(fd, piece, used, pieceSize - used, position, (err, n) => {
+      if (Atomics.load(control, c.STATE) !== s.RUNNING) return;
+      if (err !== null) {
+        finish(s.READ_ERROR, err.message);
+        gunzip.destroy();
+        return;
+      }
+      position += n;
+      const total = used + n;
+      if (n > 0 && total < pieceSize) fill(total);
+      else if (n > 0) gunzip.write(piece, () => fill(0));
+      else if (total > 0) gunzip.end(piece.subarray(0, total)); // the end of the file
+      else gunzip.end();
+    });
+  };
+  fill(0);
+}
+
+const WORKER_SOURCE = `(${inflateInWorker.toString()})()`;
+
+/**
+ * The decompressed content of a gzip file, in chunks of at most `chunkSize` bytes, decompressed on
+ * a worker thread: zlib runs beside the decoding, and the output comes through a few reused
+ * shared buffers rather than a new buffer per chunk (a gigabyte of fresh buffers kept V8's
+ * garbage collector busy on the main thread). Each chunk is valid until the next one is asked for.
+ * `fd` is read from its start with positioned reads; the caller keeps it open until this ends.
+ * Throws InflateError after the last good chunk when the data is damaged or cannot be read.
+ */
+export async function* inflatedFileChunks(fd: number, chunkSize: number, pieceSize: number): AsyncGenerator<Buffer> {
+  const data = new SharedArrayBuffer(SLOTS * chunkSize);
+  const control = new Int32Array(new SharedArrayBuffer((LENGTHS + SLOTS) * 4));
+  const message = new Uint16Array(new SharedArrayBuffer(MAX_MESSAGE * 2));
+  const input: WorkerInput = {
+    fd,
+    chunkSize,
+    pieceSize,
+    data,
+    control,
+    message,
+    cells: { WRITTEN, READ, STATE, SIGNAL, MESSAGE_LENGTH, LENGTHS, SLOTS, MAX_MESSAGE },
+    states: { RUNNING, ENDED, GZIP_ERROR, READ_ERROR, STOPPED },
+  };
+  // The worker holds a few buffers and zlib's state: a small heap is plenty.
+  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: input, resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 32 } });
+  let crashed: Error | null = null;
+  worker.on('error', (err) => {
+    crashed = err;
+    Atomics.add(control, SIGNAL, 1);
+    Atomics.notify(control, SIGNAL);
+  });
+  try {
+    for (let read = 0; ; ) {
+      const seen = Atomics.load(control, SIGNAL);
+      const state = Atomics.load(control, STATE);
+      if (Atomics.load(control, WRITTEN) > read) {
+        const slot = read % SLOTS;
+        yield Buffer.from(data, slot * chunkSize, Atomics.load(control, LENGTHS + slot));
+        Atomics.store(control, READ, ++read);
+        Atomics.notify(control, READ);
+        continue;
+      }
+      // The worker moves WRITTEN before STATE: once it has ended, every chunk was seen above.
+      if (state === ENDED) return;
+      if (state === GZIP_ERROR || state === READ_ERROR) {
+        const text = String.fromCharCode(...message.subarray(0, Atomics.load(control, MESSAGE_LENGTH)));
+        throw new InflateError(state === GZIP_ERROR ? 'gzip' : 'read', text);
+      }
+      if (crashed !== null) throw new InflateError('read', (crashed as Error).message);
+      const wait = Atomics.waitAsync(control, SIGNAL, seen);
+      if (wait.async) await wait.value;
+    }
+  } finally {
+    // Wake a worker waiting for a free slot: it sees STOPPED and writes no more.
+    Atomics.store(control, STATE, STOPPED);
+    Atomics.add(control, READ, 1);
+    Atomics.notify(control, READ);
+    await worker.terminate();
+  }
+}
