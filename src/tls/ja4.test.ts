@@ -1,3 +1,5 @@
+import fc from 'fast-check';
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { decodeClientHello } from './client-hello.js';
 import { ja4, ja4Alpn, ja4Raw } from './ja4.js';
@@ -159,5 +161,42 @@ describe("ja4: FoxIO's expected values for the ja4 captures", () => {
     const h = clientHellos[0]!.hello;
     expect(h.serverName.name ?? undefined).toBe(upstream.sni);
     expect(ja4(h, 'tcp')).toBe(upstream.ja4);
+  });
+});
+
+describe('ja4: fingerprints remembered by their inputs', () => {
+  /** JA4 from JA4_r: the two lists hashed (SHA-256, 12 hex digits; zeros for an empty list). */
+  function fromRaw(raw: string): string {
+    const [a, ciphers, ...rest] = raw.split('_');
+    const extensions = rest.join('_');
+    const h = (s: string) => (s === '' || s.startsWith('_') ? '000000000000' : createHash('sha256').update(s).digest('hex').slice(0, 12));
+    return `${a}_${h(ciphers)}_${h(extensions)}`;
+  }
+
+  it('never answers with another hello\'s fingerprint: GREASE, shuffled extensions, ALPN and versions varied', () => {
+    // Small pools: many hellos repeat one another's inputs, in another order or with one field changed.
+    const cipher = fc.constantFrom(0x1301, 0x1302, 0xc02f, 0x0a0a, 0x002f);
+    const extension = fc.oneof(
+      fc.constant(serverNameExtension([{ name: Buffer.from('a.example') }])),
+      fc.constantFrom('h2', 'http/1.1', 'h3', 'x').map((p) => alpnExtension([Buffer.from(p)])),
+      fc.constantFrom([0x0304, 0x0303], [0x0303], [0x3a3a, 0x0304]).map((v) => supportedVersionsExtension([...v])),
+      fc.constantFrom([0x0403, 0x0804], [0x0804, 0x0403], [0x0a0a]).map((v) => signatureAlgorithmsExtension([...v])),
+      fc.constantFrom(0x0017, 0xff01, 0x1a1a, 0x0023).map((type) => ({ type, data: Buffer.alloc(0) })),
+    );
+    const hello = fc.record({
+      legacyVersion: fc.constantFrom(0x0303, 0x0301),
+      cipherSuites: fc.array(cipher, { maxLength: 6 }),
+      extensions: fc.uniqueArray(extension, { maxLength: 6, selector: (e) => e.type }),
+    });
+    fc.assert(
+      fc.property(fc.array(hello, { minLength: 1, maxLength: 40 }), (specs) => {
+        for (const spec of specs) {
+          const body = encodeClientHelloBody(spec);
+          const decoded = decodeClientHello(body, 0, body.length, true);
+          expect(ja4(decoded, 'tcp')).toBe(fromRaw(ja4Raw(decoded, 'tcp')));
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });

@@ -122,25 +122,23 @@ const MAX_KEY_LIST = 256;
  */
 const keyUnits = new Uint16Array(4 * (MAX_KEY_LIST + 1) + 2 + 512);
 
-/**
- * Puts `values` less GREASE at `n`, after their count (the count keeps the parts apart), sorted
- * when `sort` (an insertion sort in place: short lists, no allocation). Returns the next index.
- */
-function putKeyPart(values: readonly number[], n: number, sort: boolean): number {
-  const start = n + 1;
-  let end = start;
-  for (const v of values) {
-    if (isGrease(v)) continue;
-    let j = end++;
-    if (sort) {
-      while (j > start && keyUnits[j - 1] > v) {
-        keyUnits[j] = keyUnits[j - 1];
-        j--;
-      }
+/** Puts `v` after keyUnits[start, end), moved down into sorted place when `sort` (an insertion sort: short lists, no allocation). */
+function insertKeyUnit(v: number, start: number, end: number, sort: boolean): void {
+  let j = end;
+  if (sort) {
+    while (j > start && keyUnits[j - 1] > v) {
+      keyUnits[j] = keyUnits[j - 1];
+      j--;
     }
-    keyUnits[j] = v;
   }
-  keyUnits[n] = end - start;
+  keyUnits[j] = v;
+}
+
+/** Puts `values` less GREASE at `n`, after their count (the count keeps the parts apart). Returns the next index. */
+function putKeyPart(values: readonly number[], n: number, sort: boolean): number {
+  let end = n + 1;
+  for (const v of values) if (!isGrease(v)) insertKeyUnit(v, n + 1, end++, sort);
+  keyUnits[n] = end - n - 1;
   return end;
 }
 
@@ -158,19 +156,10 @@ function inputs(hello: ClientHello, transport: Ja4Transport): string | null {
   keyUnits[n++] = hello.legacyVersion;
   n = putKeyPart(supportedVersions, n, false);
   n = putKeyPart(cipherSuites, n, true);
-  // Extension types, sorted, GREASE left out (as putKeyPart, from the extension list itself).
-  const start = n + 1;
-  let end = start;
-  for (const e of extensions) {
-    if (isGrease(e.type)) continue;
-    let j = end++;
-    while (j > start && keyUnits[j - 1] > e.type) {
-      keyUnits[j] = keyUnits[j - 1];
-      j--;
-    }
-    keyUnits[j] = e.type;
-  }
-  keyUnits[n] = end - start;
+  // Extension types, sorted, GREASE left out, as putKeyPart does (from the extension list itself).
+  let end = n + 1;
+  for (const e of extensions) if (!isGrease(e.type)) insertKeyUnit(e.type, n + 1, end++, true);
+  keyUnits[n] = end - n - 1;
   n = putKeyPart(signatureAlgorithms, end, false);
   const hex = hello.alpnHex?.[0];
   const alpn = hex !== undefined ? hex : hello.alpn[0];
