@@ -138,12 +138,15 @@ export async function* inflatedFileChunks(fd: number, chunkSize: number, pieceSi
   };
   // The worker holds a few buffers and zlib's state: a small heap is plenty.
   const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: input, resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 32 } });
+  // A worker that fails, or stops before it said how it ended, must not leave the reader waiting.
   let crashed: Error | null = null;
-  worker.on('error', (err) => {
-    crashed = err;
+  const fail = (err: Error): void => {
+    crashed ??= err;
     Atomics.add(control, SIGNAL, 1);
     Atomics.notify(control, SIGNAL);
-  });
+  };
+  worker.on('error', fail);
+  worker.on('exit', (code) => fail(new Error(`decompression stopped (worker exit code ${code})`)));
   try {
     for (let read = 0; ; ) {
       const seen = Atomics.load(control, SIGNAL);
