@@ -85,11 +85,30 @@ export function sharedText(text: string): string {
   return texts1.get(text, () => text);
 }
 
-const endpoints = new Interner<Endpoint>(4096);
+/** Server endpoints by address, then port (no key text made per connection). */
+const endpoints = new Map<string, Map<number, Endpoint>>();
+let endpointCount = 0;
+const MAX_ENDPOINTS = 4096;
 
-/** A server endpoint, shared by the connections to it. */
+/** A server endpoint, shared by the connections to it (past MAX_ENDPOINTS the table starts over). */
 export function sharedEndpoint(ip: string, port: number): Endpoint {
-  return endpoints.get(`${ip} ${port}`, () => ({ ip, port }));
+  let ports = endpoints.get(ip);
+  let endpoint = ports?.get(port);
+  if (endpoint === undefined) {
+    if (endpointCount >= MAX_ENDPOINTS) {
+      endpoints.clear();
+      endpointCount = 0;
+      ports = undefined;
+    }
+    if (ports === undefined) {
+      ports = new Map();
+      endpoints.set(ip, ports);
+    }
+    endpoint = Object.freeze({ ip, port });
+    ports.set(port, endpoint);
+    endpointCount++;
+  }
+  return endpoint;
 }
 
 const serverHellos = new Interner<ServerHello>(1024);
