@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-// The runbook's other commands (logs, probe, routes, bundle) are loaded when run: not on every start.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { EXIT_ERROR, EXIT_INTERRUPTED, FORMATS, type Format, type Io, runAnalyze, UsageError } from './analyze.js';
 import { escapeText } from '../report/escape.js';
@@ -131,6 +130,7 @@ export function buildProgram(io: Io, exit: (code: number) => void): Command {
     .addHelpText('after', LOGS_EXAMPLES)
     .action(async (files: string[], opts: { format: ReportFormat; output?: string; color: boolean }) => {
       const output = opts.output ?? null;
+      // The runbook's other commands are loaded when run, not on every start.
       const { runLogs } = await import('./logs.js');
       exit(await runLogs({ files, format: opts.format, output, color: useColor(opts.color, io, output) }, io, version));
     });
