@@ -74,9 +74,8 @@ export class OutcomeCollector {
   private readonly limits: CollectLimits;
   private plain = 0;
   private withEvidence = 0;
-  /** Folded pairs by client address, then server address (no key text made per connection). */
-  private readonly pairs = new Map<string, Map<string, FoldedPair>>();
-  private pairCount = 0;
+  /** Folded pairs by client and server address. */
+  private readonly pairs = new Map<string, FoldedPair>();
   private readonly stats: CollectStats[] = [];
 
   constructor(limits: Partial<CollectLimits> = {}) {
@@ -93,20 +92,15 @@ export class OutcomeCollector {
       stats.kept++;
       return;
     }
-    let servers = this.pairs.get(o.client.ip);
-    let pair = servers?.get(o.server.ip);
+    const key = `${o.client.ip} ${o.server.ip}`;
+    let pair = this.pairs.get(key);
     if (pair === undefined) {
-      if (this.pairCount >= this.limits.maxFoldedPairs) {
+      if (this.pairs.size >= this.limits.maxFoldedPairs) {
         stats.uncounted++;
         return;
       }
-      if (servers === undefined) {
-        servers = new Map();
-        this.pairs.set(o.client.ip, servers);
-      }
       pair = new FoldedPair(o.client.ip, o.server.ip);
-      servers.set(o.server.ip, pair);
-      this.pairCount++;
+      this.pairs.set(key, pair);
     }
     stats.folded++;
     pair.connections++;
@@ -124,13 +118,11 @@ export class OutcomeCollector {
   /** The counters of folded connections, per client/server address pair. */
   folded(): FoldedConnections[] {
     const out: FoldedConnections[] = [];
-    for (const servers of this.pairs.values()) {
-      for (const pair of servers.values()) {
-        const categories: Partial<Record<Category, number>> = {};
-        for (const [category, n] of Object.entries(pair.counts) as [Category, number][]) if (n > 0) categories[category] = n;
-        const { client, server, connections, clientHellos, withSni, withoutSni, resetByIngress, completed } = pair;
-        out.push({ client, server, connections, clientHellos, withSni, withoutSni, resetByIngress, completed, categories });
-      }
+    for (const pair of this.pairs.values()) {
+      const categories: Partial<Record<Category, number>> = {};
+      for (const [category, n] of Object.entries(pair.counts) as [Category, number][]) if (n > 0) categories[category] = n;
+      const { client, server, connections, clientHellos, withSni, withoutSni, resetByIngress, completed } = pair;
+      out.push({ client, server, connections, clientHellos, withSni, withoutSni, resetByIngress, completed, categories });
     }
     return out;
   }
