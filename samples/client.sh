@@ -1,4 +1,4 @@
-# Sourced by the sample scripts. Uses their WORK folder and FAILURES counter.
+# Sourced by the sample scripts. Uses their WORK folder, FAILURES counter and die().
 #
 # client WANT LABEL COMMAND...: runs one client, prints whether it was served or reset, and
 # counts a failure when that is not WANT. CLIENT_PREFIX (an array, e.g. `ip netns exec NS`) is
@@ -21,4 +21,20 @@ client() {
     FAILURES=$((FAILURES + 1))
   fi
   sleep "${CLIENT_PAUSE:-0.2}"
+}
+
+# wait_for PID FILE PATTERN: until a line matching PATTERN appears in FILE (10 s at most), while
+# process PID runs.
+wait_for() {
+  local pid=$1 file=$2 pattern=$3 i
+  for ((i = 0; i < 100; i++)); do
+    if grep -q -- "$pattern" "$file" 2>/dev/null; then return 0; fi
+    if ! kill -0 "$pid" 2>/dev/null; then
+      cat "$file" >&2 || true
+      die "$(basename "$file" .err) exited early"
+    fi
+    sleep 0.1
+  done
+  cat "$file" >&2 || true
+  die "timed out waiting for '$pattern' in $(basename "$file")"
 }

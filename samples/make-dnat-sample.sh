@@ -81,20 +81,8 @@ done
 ! ip -4 addr show | grep -q ' 10\.233\.' || die "10.233.x.x is already in use on this machine"
 ! ip -4 route show | grep -q '^10\.233\.' || die "a route for 10.233.x.x exists already on this machine"
 
-# wait_for PID FILE PATTERN: until a line matching PATTERN appears in FILE (10 s at most), while PID runs.
-wait_for() {
-  local pid=$1 file=$2 pattern=$3 i
-  for ((i = 0; i < 100; i++)); do
-    if grep -q -- "$pattern" "$file" 2>/dev/null; then return 0; fi
-    if ! kill -0 "$pid" 2>/dev/null; then
-      cat "$file" >&2 || true
-      die "$(basename "$file" .err) exited early"
-    fi
-    sleep 0.1
-  done
-  cat "$file" >&2 || true
-  die "timed out waiting for '$pattern' in $(basename "$file")"
-}
+# shellcheck source=client.sh
+source "$HERE/client.sh"
 
 echo 'namespaces, veth pairs and addresses'
 ip netns add "$NS_CLIENT"
@@ -149,8 +137,6 @@ CAPTURE_PID=$!
 wait_for "$CAPTURE_PID" "$WORK/capture.err" 'listening on'
 sleep 0.3
 
-# shellcheck source=client.sh
-source "$HERE/client.sh"
 CLIENT_PREFIX=(ip netns exec "$NS_CLIENT")
 
 openssl_no_sni() { # SRC

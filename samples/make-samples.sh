@@ -46,21 +46,8 @@ for tool in tcpdump dumpcap tshark capinfos curl openssl "$PYTHON" "$NODE"; do
   command -v "$tool" >/dev/null || die "missing $tool"
 done
 
-# wait_for PID FILE PATTERN: until a line matching PATTERN appears in FILE (10 s at most),
-# while process PID runs.
-wait_for() {
-  local pid=$1 file=$2 pattern=$3 i
-  for ((i = 0; i < 100; i++)); do
-    if grep -q -- "$pattern" "$file" 2>/dev/null; then return 0; fi
-    if ! kill -0 "$pid" 2>/dev/null; then
-      cat "$file" >&2 || true
-      die "$(basename "$file" .err) exited early"
-    fi
-    sleep 0.1
-  done
-  cat "$file" >&2 || true
-  die "timed out waiting for '$pattern' in $(basename "$file")"
-}
+# shellcheck source=client.sh
+source "$HERE/client.sh"
 
 # start_ingress strict|wildcard LOGFILE
 start_ingress() {
@@ -111,8 +98,6 @@ stop_capture() {
   CAPTURE_PID=''
 }
 
-# shellcheck source=client.sh
-source "$HERE/client.sh"
 CLIENT_PREFIX=()
 
 # Clients. SRC is a local source address ("" for the default), DST the ingress address.
