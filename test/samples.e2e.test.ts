@@ -1,5 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { gzipSync } from 'node:zlib';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -110,6 +111,20 @@ describe('the sni-pcap command', () => {
       const report = JSON.parse(r.stdout.toString());
       expect(report.captures[0].file).toBe('(stdin)');
       expect(report.summary.nonSniReset).toBe(4);
+    }
+  });
+
+  it('gives the same report for each sample gzip-compressed as a file (decompressed on a worker thread)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sni-pcap-gz-'));
+    for (const name of Object.keys(expected.samples)) {
+      const gz = join(dir, `${name}.gz`);
+      writeFileSync(gz, gzipSync(readFileSync(join(SAMPLES, name))));
+      const [plain, compressed] = [join(SAMPLES, name), gz].map((f) => spawnSync('node', [BIN, 'analyze', f, '--format', 'json']));
+      expect(compressed.status, name).toBe(plain.status);
+      const [a, b] = [plain, compressed].map((r) => JSON.parse(r.stdout.toString()));
+      expect(b.captures[0].gzip, name).toBe(true);
+      for (const r of [a, b]) r.captures[0] = { ...r.captures[0], file: '', gzip: null };
+      expect(b, name).toEqual(a);
     }
   });
 
