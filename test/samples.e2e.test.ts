@@ -126,6 +126,15 @@ describe('the sni-pcap command', () => {
       for (const r of [a, b]) r.captures[0] = { ...r.captures[0], file: '', gzip: null };
       expect(b, name).toEqual(a);
     }
+    // A named pipe cannot be read again from its start: it is decompressed as it is read.
+    const name = 'non-sni-reset.pcap';
+    const fifo = join(dir, 'capture.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const piped = spawnSync('bash', ['-c', 'gzip -c "$1" > "$2" & exec node "$3" analyze "$2" --format json', 'sh', join(SAMPLES, name), fifo, BIN]);
+    expect(piped.stderr.toString()).toBe('');
+    const report = JSON.parse(piped.stdout.toString());
+    expect(report.captures[0].gzip).toBe(true);
+    expect(report.summary.nonSniReset).toBe(4);
   });
 
   it('prints no colour when stdout is not a terminal, and honours -o', () => {

@@ -193,6 +193,8 @@ export async function readCapture(source: string, sink: CaptureSink, options: Re
   const chunkSize = Math.max(4096, options.chunkSize ?? DEFAULT_CHUNK);
   let chunks: AsyncGenerator<Buffer>;
   let handle: FileHandle | null = null;
+  /** A regular file, which can be read again from its start (not a pipe or a device). */
+  let regularFile = false;
   if (source === '-') {
     chunks = streamChunks(options.stdin ?? process.stdin);
   } else {
@@ -200,6 +202,7 @@ export async function readCapture(source: string, sink: CaptureSink, options: Re
       handle = await open(source, 'r');
       const stat = await handle.stat();
       if (stat.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+      regularFile = stat.isFile();
     } catch (err) {
       await handle?.close().catch(() => undefined);
       throw openError(source, err);
@@ -225,7 +228,7 @@ export async function readCapture(source: string, sink: CaptureSink, options: Re
       if (next.done === true) break;
       head = head.length === 0 && next.value.length >= 2 ? next.value : Buffer.concat([head, next.value]);
     }
-    if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b && handle !== null) {
+    if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b && handle !== null && regularFile) {
       // A gzip file: decompressed on a worker thread, which reads the file from its start.
       gzip = true;
       try {
