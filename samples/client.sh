@@ -1,4 +1,17 @@
-# Sourced by the sample scripts. Uses their WORK folder, FAILURES counter and die().
+# Sourced by the sample scripts right after they set HERE (this folder): the paths and tools they
+# share, die(), client() and wait_for(). client() uses the script's WORK folder and FAILURES counter.
+
+ROOT=$(cd "$HERE/.." && pwd)
+INGRESS="$ROOT/test/ingress/test-ingress.mjs"
+PYCLIENT="$HERE/py-tls-client.py"
+PYTHON=${PYTHON:-python3}
+NODE=${NODE:-node}
+
+# die MESSAGE: stops the script, naming it.
+die() {
+  echo "$(basename "$0" .sh): $*" >&2
+  exit 1
+}
 #
 # client WANT LABEL COMMAND...: runs one client, prints whether it was served or reset, and
 # counts a failure when that is not WANT. CLIENT_PREFIX (an array, e.g. `ip netns exec NS`) is

@@ -23,9 +23,8 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-ROOT=$(cd "$HERE/.." && pwd)
-INGRESS="$ROOT/test/ingress/test-ingress.mjs"
-NODE=${NODE:-node}
+# shellcheck source=client.sh
+source "$HERE/client.sh"
 OUT=${OUT:-$HERE/node-dnat.pcap} # OUT=FILE writes elsewhere (to try the script without replacing the sample)
 
 NS_CLIENT=snipcap-client
@@ -47,11 +46,6 @@ NAT_WITH=''
 FORWARD_RULE=0
 UNREACHABLE_ROUTE=0
 FAILURES=0
-
-die() {
-  echo "make-dnat-sample: $*" >&2
-  exit 1
-}
 
 cleanup() {
   set +e
@@ -81,8 +75,6 @@ done
 ! ip -4 addr show | grep -q ' 10\.233\.' || die "10.233.x.x is already in use on this machine"
 ! ip -4 route show | grep -q '^10\.233\.' || die "a route for 10.233.x.x exists already on this machine"
 
-# shellcheck source=client.sh
-source "$HERE/client.sh"
 
 echo 'namespaces, veth pairs and addresses'
 ip netns add "$NS_CLIENT"

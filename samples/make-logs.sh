@@ -15,11 +15,8 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-ROOT=$(cd "$HERE/.." && pwd)
-INGRESS="$ROOT/test/ingress/test-ingress.mjs"
-PYCLIENT="$HERE/py-tls-client.py"
-PYTHON=${PYTHON:-python3}
-NODE=${NODE:-node}
+# shellcheck source=client.sh
+source "$HERE/client.sh"
 
 PORT=8443
 POD_A=127.0.0.10
@@ -38,11 +35,6 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
-
-die() {
-  echo "make-logs: $*" >&2
-  exit 1
-}
 
 for tool in curl openssl "$PYTHON" "$NODE"; do
   command -v "$tool" >/dev/null || die "missing $tool"
@@ -80,8 +72,6 @@ stop_pods() {
   sleep 0.5
 }
 
-# shellcheck source=client.sh
-source "$HERE/client.sh"
 CLIENT_PREFIX=()
 CLIENT_PAUSE=0.05
 

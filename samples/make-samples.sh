@@ -13,11 +13,8 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-ROOT=$(cd "$HERE/.." && pwd)
-INGRESS="$ROOT/test/ingress/test-ingress.mjs"
-PYCLIENT="$HERE/py-tls-client.py"
-PYTHON=${PYTHON:-python3}
-NODE=${NODE:-node}
+# shellcheck source=client.sh
+source "$HERE/client.sh"
 
 PORT=8443
 V4=127.0.0.10
@@ -36,18 +33,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-die() {
-  echo "make-samples: $*" >&2
-  exit 1
-}
-
 [[ $(id -u) -eq 0 ]] || die 'run as root (packet capture needs it)'
 for tool in tcpdump dumpcap tshark capinfos curl openssl "$PYTHON" "$NODE"; do
   command -v "$tool" >/dev/null || die "missing $tool"
 done
 
-# shellcheck source=client.sh
-source "$HERE/client.sh"
 
 # start_ingress strict|wildcard LOGFILE
 start_ingress() {
