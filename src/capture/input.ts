@@ -228,7 +228,8 @@ export async function readCapture(source: string, sink: CaptureSink, options: Re
       if (next.done === true) break;
       head = head.length === 0 && next.value.length >= 2 ? next.value : Buffer.concat([head, next.value]);
     }
-    if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b && handle !== null && regularFile) {
+    const gzipped = head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+    if (gzipped && handle !== null && regularFile) {
       // A gzip file: decompressed on a worker thread, which reads the file from its start.
       gzip = true;
       try {
@@ -240,7 +241,7 @@ export async function readCapture(source: string, sink: CaptureSink, options: Re
         if (!(err instanceof InflateError)) throw err;
         readError = err.kind === 'gzip' ? `corrupt or truncated gzip data (${err.message})` : `read error: ${err.message}`;
       }
-    } else if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
+    } else if (gzipped) {
       gzip = true;
       const gunzip = createGunzip({ chunkSize });
       const feeding = pipeline(Readable.from(copied(head, chunks)), gunzip).then(
