@@ -6,6 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaptureOpenError, readCapture } from './input.js';
 import { collector, decode, fingerprint } from './testing/collect.js';
+import type { CaptureSink } from './types.js';
 import { encodePcap, encodePcapng, type PcapRecordInput } from './testing/encode.js';
 
 let dir = '';
@@ -122,6 +123,30 @@ describe('readCapture', () => {
   it('detects the format from content, not the name', async () => {
     const path = await file('looks-like.pcap', pcapng);
     expect((await readCapture(path, collector().sink)).format).toBe('pcapng');
+  });
+
+  it('stops reading a file when aborted, between chunks as well as at once', async () => {
+    const path = await file('abort.pcap', pcap);
+    // Aborted from inside the sink: reading stops after the chunk in hand.
+    const controller = new AbortController();
+    const { sink, records } = collector();
+    const counting: CaptureSink = {
+      record(r) {
+        sink.record(r);
+        if (records.length === 20) controller.abort();
+      },
+    };
+    const summary = await readCapture(path, counting, { chunkSize: 4096, signal: controller.signal });
+    expect(records.length).toBeGreaterThanOrEqual(20);
+    expect(records.length).toBeLessThan(30);
+    expect(summary).toMatchObject({ truncated: true, error: `interrupted after ${records.length} frames` });
+    // Aborted from outside (a signal handler): seen when the reads let the event loop turn.
+    const later = new AbortController();
+    const { sink: outside, records: read } = collector();
+    setImmediate(() => later.abort());
+    const stopped = await readCapture(path, outside, { chunkSize: 4096, signal: later.signal });
+    expect(stopped.error).toBe(`interrupted after ${read.length} frames`);
+    expect(read.length).toBeLessThan(300);
   });
 
   it('stops reading input that is no capture', async () => {

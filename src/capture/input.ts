@@ -1,3 +1,4 @@
+import { readSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -72,9 +73,9 @@ async function* streamChunks(input: AsyncIterable<unknown>): AsyncGenerator<Buff
 }
 
 /**
- * Reads a file into two buffers, reused in turn: each chunk is valid until the next one is asked
- * for. While the caller decodes one chunk, the next is read into the other buffer on libuv's
- * thread pool, so that reading (the kernel's copy) and decoding use two cores. Reusing the
+ * Reads a named pipe or device into two buffers, reused in turn: each chunk is valid until the
+ * next one is asked for. While the caller decodes one chunk, the next is read into the other
+ * buffer on libuv's thread pool, so that a slow writer never blocks the event loop. Reusing the
  * buffers (rather than a fresh one per read) keeps the kernel from faulting in new pages for
  * every megabyte, which is most of the cost of a plain read.
  */
@@ -96,6 +97,27 @@ async function* fileChunks(handle: FileHandle, size: number): AsyncGenerator<Buf
     }
   } finally {
     await reading.catch(() => undefined);
+  }
+}
+
+/** Chunks a regular file is read in between two turns of the event loop (for Ctrl-C and progress). */
+const CHUNKS_PER_TURN = 16;
+
+/**
+ * Reads the rest of a regular file into one reused buffer with plain blocking reads, pushing
+ * each chunk to `push` until it answers false. A file in the page cache is read faster this way
+ * than by reads on the thread pool: those cost a round trip each, and the second core they would
+ * use is as busy with the garbage collector. Every CHUNKS_PER_TURN chunks it lets the event loop
+ * run, so that an abort (Ctrl-C) and progress output are not held up.
+ */
+async function readBlocking(fd: number, buffer: Buffer, push: (chunk: Buffer) => boolean, signal: AbortSignal | undefined): Promise<void> {
+  for (let n = 1; ; n++) {
+    const bytesRead = readSync(fd, buffer, 0, buffer.length, null);
+    if (bytesRead === 0 || !push(buffer.subarray(0, bytesRead))) return;
+    if (n % CHUNKS_PER_TURN === 0) {
+      await new Promise((resolve) => setImmediate(resolve));
+      if (signal?.aborted === true) return;
+    }
   }
 }
 
@@ -182,6 +204,11 @@ async function* copied(first: Buffer, rest: AsyncIterator<Buffer>): AsyncGenerat
   if (used > 0) yield piece.subarray(0, used);
 }
 
+/** Starts with the gzip magic (1f 8b). */
+function isGzip(head: Buffer): boolean {
+  return head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+}
+
 /**
  * Reads a capture file (`-` for stdin), gzip-compressed or not, and hands its records to `sink`.
  *
@@ -191,13 +218,10 @@ async function* copied(first: Buffer, rest: AsyncIterator<Buffer>): AsyncGenerat
  */
 export async function readCapture(source: string, sink: CaptureSink, options: ReadCaptureOptions = {}): Promise<CaptureSummary> {
   const chunkSize = Math.max(4096, options.chunkSize ?? DEFAULT_CHUNK);
-  let chunks: AsyncGenerator<Buffer>;
   let handle: FileHandle | null = null;
   /** A regular file, which can be read again from its start (not a pipe or a device). */
   let regularFile = false;
-  if (source === '-') {
-    chunks = streamChunks(options.stdin ?? process.stdin);
-  } else {
+  if (source !== '-') {
     try {
       handle = await open(source, 'r');
       const stat = await handle.stat();
@@ -207,19 +231,80 @@ export async function readCapture(source: string, sink: CaptureSink, options: Re
       await handle?.close().catch(() => undefined);
       throw openError(source, err);
     }
-    chunks = fileChunks(handle, chunkSize);
-  }
-  const signal = options.signal;
-  if (signal !== undefined) {
-    const input = source === '-' ? (options.stdin ?? process.stdin) : null;
-    chunks = untilAborted(chunks, signal, () => {
-      if (input !== null && 'destroy' in input && typeof input.destroy === 'function') input.destroy();
-    });
   }
 
+  const signal = options.signal;
   const decoder = createCaptureDecoder(sink, options.limits);
+  const push = (chunk: Buffer): boolean => {
+    decoder.push(chunk);
+    return !decoder.done && signal?.aborted !== true;
+  };
+  let read: ReadResult;
+  try {
+    if (handle !== null && regularFile) {
+      read = await readRegular(handle.fd, chunkSize, push, signal);
+    } else {
+      let chunks = handle !== null ? fileChunks(handle, chunkSize) : streamChunks(options.stdin ?? process.stdin);
+      if (signal !== undefined) {
+        const input = handle === null ? (options.stdin ?? process.stdin) : null;
+        chunks = untilAborted(chunks, signal, () => {
+          if (input !== null && 'destroy' in input && typeof input.destroy === 'function') input.destroy();
+        });
+      }
+      read = await readStream(chunks, chunkSize, push);
+    }
+  } finally {
+    await handle?.close().catch(() => undefined);
+  }
+
+  const summary = decoder.finish(signal?.aborted === true);
+  summary.gzip = read.gzip;
+  let readError = read.error;
+  if (signal?.aborted === true) readError = `interrupted after ${summary.packets} frames`;
+  if (readError !== null) {
+    summary.truncated = true;
+    if (summary.error !== null) summary.warnings.push(summary.error);
+    summary.error = readError;
+  }
+  return summary;
+}
+
+interface ReadResult {
+  gzip: boolean;
+  /** Why reading stopped before the end, null when it did not. */
+  error: string | null;
+}
+
+/**
+ * A regular file: gzip is decompressed on a worker thread, which reads the file from its start;
+ * anything else is read here with blocking reads.
+ */
+async function readRegular(fd: number, chunkSize: number, push: (chunk: Buffer) => boolean, signal: AbortSignal | undefined): Promise<ReadResult> {
   let gzip = false;
-  let readError: string | null = null;
+  try {
+    const buffer = Buffer.allocUnsafe(chunkSize);
+    const head = buffer.subarray(0, readSync(fd, buffer, 0, chunkSize, null));
+    if (isGzip(head)) {
+      gzip = true;
+      try {
+        for await (const out of inflatedFileChunks(fd, chunkSize, GZIP_PIECE)) if (!push(out)) break;
+      } catch (err) {
+        if (!(err instanceof InflateError)) throw err;
+        return { gzip, error: err.kind === 'gzip' ? `corrupt or truncated gzip data (${err.message})` : `read error: ${err.message}` };
+      }
+    } else if (push(head) && head.length > 0) {
+      await readBlocking(fd, buffer, push, signal);
+    }
+    return { gzip, error: null };
+  } catch (err) {
+    return { gzip, error: `read error: ${errorMessage(err)}` };
+  }
+}
+
+/** Stdin, a named pipe or a device: read as it comes, gzip decompressed as it arrives. */
+async function readStream(chunks: AsyncGenerator<Buffer>, chunkSize: number, push: (chunk: Buffer) => boolean): Promise<ReadResult> {
+  let gzip = false;
+  let error: string | null = null;
   try {
     // Enough bytes to see the gzip magic (concat copies a short first chunk before the next read).
     let head: Buffer = Buffer.alloc(0);
@@ -228,20 +313,7 @@ export async function readCapture(source: string, sink: CaptureSink, options: Re
       if (next.done === true) break;
       head = head.length === 0 && next.value.length >= 2 ? next.value : Buffer.concat([head, next.value]);
     }
-    const gzipped = head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
-    if (gzipped && handle !== null && regularFile) {
-      // A gzip file: decompressed on a worker thread, which reads the file from its start.
-      gzip = true;
-      try {
-        for await (const out of inflatedFileChunks(handle.fd, chunkSize, GZIP_PIECE)) {
-          decoder.push(out);
-          if (decoder.done || signal?.aborted === true) break;
-        }
-      } catch (err) {
-        if (!(err instanceof InflateError)) throw err;
-        readError = err.kind === 'gzip' ? `corrupt or truncated gzip data (${err.message})` : `read error: ${err.message}`;
-      }
-    } else if (gzipped) {
+    if (isGzip(head)) {
       gzip = true;
       const gunzip = createGunzip({ chunkSize });
       const feeding = pipeline(Readable.from(copied(head, chunks)), gunzip).then(
@@ -251,39 +323,26 @@ export async function readCapture(source: string, sink: CaptureSink, options: Re
       let stoppedEarly = false;
       try {
         for await (const out of gunzip) {
-          decoder.push(out as Buffer);
-          if (decoder.done || signal?.aborted === true) {
+          if (!push(out as Buffer)) {
             stoppedEarly = true;
             break;
           }
         }
       } catch (err) {
-        readError = `corrupt or truncated gzip data (${errorMessage(err)})`;
+        error = `corrupt or truncated gzip data (${errorMessage(err)})`;
       }
       const fed = await feeding;
-      if (fed !== null && readError === null && !stoppedEarly) readError = `read error: ${errorMessage(fed)}`;
-    } else {
-      decoder.push(head);
-      while (!decoder.done && signal?.aborted !== true) {
+      if (fed !== null && error === null && !stoppedEarly) error = `read error: ${errorMessage(fed)}`;
+    } else if (push(head)) {
+      for (;;) {
         const next = await chunks.next();
-        if (next.done === true) break;
-        decoder.push(next.value);
+        if (next.done === true || !push(next.value)) break;
       }
     }
   } catch (err) {
-    readError = `read error: ${errorMessage(err)}`;
+    error = `read error: ${errorMessage(err)}`;
   } finally {
     await chunks.return(undefined).catch(() => undefined);
-    await handle?.close().catch(() => undefined);
   }
-
-  const summary = decoder.finish(signal?.aborted === true);
-  summary.gzip = gzip;
-  if (signal?.aborted === true) readError = `interrupted after ${summary.packets} frames`;
-  if (readError !== null) {
-    summary.truncated = true;
-    if (summary.error !== null) summary.warnings.push(summary.error);
-    summary.error = readError;
-  }
-  return summary;
+  return { gzip, error };
 }
