@@ -74,8 +74,12 @@ export class OutcomeCollector {
   private readonly limits: CollectLimits;
   private plain = 0;
   private withEvidence = 0;
-  /** Folded pairs by client and server address. */
-  private readonly pairs = new Map<string, FoldedPair>();
+  /**
+   * Folded pairs by server address, then client address. Addresses are shared strings (one per
+   * address, see addressText), whose hash is computed once: no key text is made per connection.
+   */
+  private readonly pairs = new Map<string, Map<string, FoldedPair>>();
+  private pairCount = 0;
   private readonly stats: CollectStats[] = [];
 
   constructor(limits: Partial<CollectLimits> = {}) {
@@ -92,15 +96,17 @@ export class OutcomeCollector {
       stats.kept++;
       return;
     }
-    const key = `${o.client.ip} ${o.server.ip}`;
-    let pair = this.pairs.get(key);
+    let clients = this.pairs.get(o.server.ip);
+    let pair = clients?.get(o.client.ip);
     if (pair === undefined) {
-      if (this.pairs.size >= this.limits.maxFoldedPairs) {
+      if (this.pairCount >= this.limits.maxFoldedPairs) {
         stats.uncounted++;
         return;
       }
       pair = new FoldedPair(o.client.ip, o.server.ip);
-      this.pairs.set(key, pair);
+      if (clients === undefined) this.pairs.set(o.server.ip, (clients = new Map()));
+      clients.set(o.client.ip, pair);
+      this.pairCount++;
     }
     stats.folded++;
     pair.connections++;
@@ -118,7 +124,7 @@ export class OutcomeCollector {
   /** The counters of folded connections, per client/server address pair. */
   folded(): FoldedConnections[] {
     const out: FoldedConnections[] = [];
-    for (const pair of this.pairs.values()) {
+    for (const pair of [...this.pairs.values()].flatMap((clients) => [...clients.values()])) {
       const categories: Partial<Record<Category, number>> = {};
       for (const [category, n] of Object.entries(pair.counts) as [Category, number][]) if (n > 0) categories[category] = n;
       const { client, server, connections, clientHellos, withSni, withoutSni, resetByIngress, completed } = pair;
