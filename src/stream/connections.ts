@@ -312,9 +312,21 @@ export class ConnectionTable {
       this.buckets.set(entry.hash, rest.length === 1 ? rest[0] : rest);
     }
     this.live--;
-    entry.observer.close(reason);
+    const observer = entry.observer;
+    // The eviction and closing queues may hold a retired entry for a while yet: it lets go of the
+    // connection's state now, else thousands of finished connections would stay reachable.
+    entry.observer = RETIRED;
+    entry.streams = RETIRED_STREAMS;
+    observer.close(reason);
   }
 }
+
+/** What a retired entry holds in place of its observer and streams: nothing. */
+const RETIRED: ConnectionObserver = { segment() {}, data() {}, gap() {}, wantsData: () => false, closing: true, close() {} };
+const RETIRED_STREAMS: [DirectionStream, DirectionStream] = [
+  new DirectionStream(RETIRED, 0, DEFAULT_REASSEMBLY_LIMITS),
+  new DirectionStream(RETIRED, 1, DEFAULT_REASSEMBLY_LIMITS),
+];
 
 function startsNewConnection(entry: Entry, dir: Direction, seq: number): boolean {
   const isn = entry.streams[dir].isn;
