@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { encodePcap } from '../src/capture/testing/encode.js';
@@ -186,4 +187,22 @@ describe('Ctrl-C', () => {
     expect(r.code).toBe(130);
     expect(r.stderr).not.toMatch(/^\s+at |node:internal/m);
   }, 90_000);
+});
+
+describe('analyze on a worker thread (as the process runs it)', () => {
+  it('gives the report the in-process run gives', async () => {
+    const inProcess = await cli(['analyze', BIG, '--format', 'json']);
+    const spawned = await runCli(['analyze', BIG, '--format', 'json']);
+    expect(spawned.code).toBe(inProcess.code);
+    expect(spawned.stderr).toBe(inProcess.stderr);
+    expect(spawned.stdout).toBe(inProcess.stdout);
+  }, 60_000);
+
+  it('reports a worker that runs out of memory as an error, not a crash', async () => {
+    const { runAnalyzeOnWorker } = (await import(join(ROOT, 'dist/cli/worker.js'))) as typeof import('../src/cli/worker.js');
+    const options = { captures: [BIG], ingress: [], format: 'json' as const, output: null, color: false, progress: false };
+    const io = { stdout: new PassThrough(), stderr: new PassThrough(), stdin: new PassThrough() };
+    const run = runAnalyzeOnWorker(options, io, '0.0.0', { maxOldGenerationSizeMb: 2, maxYoungGenerationSizeMb: 1 });
+    await expect(run).rejects.toThrow('the analysis ran out of memory (its heap limit is 2 MB)');
+  }, 60_000);
 });

@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
-import { EXIT_ERROR, type Io, runAnalyze } from '../cli/analyze.js';
+import { runAnalyze } from '../cli/analyze.js';
+import { EXIT_ERROR, type Io } from '../cli/command.js';
 import type { Report } from '../report/model.js';
 
 /** Collects what is written to it. */

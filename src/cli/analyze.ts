@@ -11,9 +11,8 @@ import { renderText } from '../report/text.js';
 import { type CollectLimits, OutcomeCollector } from '../verdict/collect.js';
 import { judge } from '../verdict/verdicts.js';
 import { analyzeCapture } from './pipeline.js';
+import { EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_PROBLEM, type Format, type Io, UsageError } from './command.js';
 
-export type Format = 'table' | 'json' | 'markdown' | 'html';
-export const FORMATS: readonly Format[] = ['table', 'json', 'markdown', 'html'];
 
 export interface AnalyzeOptions {
   captures: string[];
@@ -35,20 +34,6 @@ export interface AnalyzeOptions {
   collectLimits?: Partial<CollectLimits>;
 }
 
-export interface Io {
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream;
-  stdin: NodeJS.ReadableStream;
-}
-
-/** Exit codes: 0 nothing wrong found, 1 the non-SNI problem found, 2 could not run. */
-export const EXIT_OK = 0;
-export const EXIT_PROBLEM = 1;
-export const EXIT_ERROR = 2;
-/** Interrupted (Ctrl-C) after the partial report was written: 128 + SIGINT, as a shell reports it. */
-export const EXIT_INTERRUPTED = 130;
-
-export class UsageError extends Error {}
 
 /** Parses --ingress values (addresses or CIDR ranges, IPv4 or IPv6) into a predicate. */
 export function ingressMatcher(values: string[]): (ip: string) => boolean {

@@ -4,7 +4,7 @@ import { LogOpenError, type LogSourceStats, readLogSource } from '../logs/read.j
 import { buildLogsReport, type LogsReport } from '../logs/report.js';
 import { renderLogsMarkdown, renderLogsText } from '../logs/render.js';
 import { escapeText } from '../report/escape.js';
-import { EXIT_ERROR, EXIT_OK, EXIT_PROBLEM, type Io, UsageError } from './analyze.js';
+import { EXIT_ERROR, EXIT_OK, EXIT_PROBLEM, type Io, UsageError } from './command.js';
 import { emit, type ReportFormat } from './output.js';
 
 export interface LogsOptions {

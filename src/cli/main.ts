@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { EXIT_ERROR, EXIT_INTERRUPTED, FORMATS, type Format, type Io, runAnalyze, UsageError } from './analyze.js';
+import { EXIT_ERROR, EXIT_INTERRUPTED, FORMATS, type Format, type Io, UsageError } from './command.js';
 import { escapeText } from '../report/escape.js';
 import { REPORT_FORMATS, type ReportFormat, useColor } from './output.js';
 import { type CollectLimits, DEFAULT_COLLECT_LIMITS } from '../verdict/collect.js';
+import { runAnalyzeOnWorker, workerAvailable } from './worker.js';
 
 export function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -102,7 +103,9 @@ export function buildProgram(io: Io, exit: (code: number) => void): Command {
       const stdout = io.stdout as NodeJS.WriteStream;
       const stderr = io.stderr as NodeJS.WriteStream;
       const interrupt = isProcess(io) ? interruptOnSigint() : null;
-      const code = await runAnalyze(
+      // The analysis modules are loaded where it runs: on the worker thread, or here (in tests).
+      const run = isProcess(io) && workerAvailable() ? runAnalyzeOnWorker : (await import('./analyze.js')).runAnalyze;
+      const code = await run(
         {
           signal: interrupt?.signal,
           captures,
@@ -275,8 +278,22 @@ function guardPipes(): void {
   process.on('unhandledRejection', fatal);
 }
 
+/**
+ * The process's streams. Stdin is opened only when asked for: `analyze` on a worker thread reads
+ * file descriptor 0 there, and opening it here too would make a pipe non-blocking under it.
+ */
+function processIo(): Io {
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    get stdin() {
+      return process.stdin;
+    },
+  };
+}
+
 /** Runs the command line and resolves to the process exit code. */
-export async function main(argv: string[], io: Io = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin }): Promise<number> {
+export async function main(argv: string[], io: Io = processIo()): Promise<number> {
   if (isProcess(io)) guardPipes();
   let code = 0;
   const program = buildProgram(io, (c) => {

@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import type { Io } from './analyze.js';
+import type { Io } from './command.js';
 
 /** The report formats of the runbook commands (logs, probe, routes). */
 export type ReportFormat = 'table' | 'json' | 'markdown';

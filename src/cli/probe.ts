@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { parseTarget, probe, type Resolver, TargetError } from '../probe/probe.js';
 import { buildProbeReport, renderProbeMarkdown, renderProbeText, type ProbeReport } from '../probe/report.js';
-import { EXIT_ERROR, EXIT_OK, EXIT_PROBLEM, type Io, UsageError } from './analyze.js';
+import { EXIT_ERROR, EXIT_OK, EXIT_PROBLEM, type Io, UsageError } from './command.js';
 import { emit, type ReportFormat } from './output.js';
 
 export interface ProbeOptions {

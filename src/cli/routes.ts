@@ -3,7 +3,7 @@ import { parseRoutes, type RoutesFile } from '../routes/load.js';
 import { type OverridesFile, parseOverrides } from '../routes/overrides.js';
 import { buildRoutesReport, renderRoutesMarkdown, renderRoutesText, type RoutesReport } from '../routes/report.js';
 import { escapeText } from '../report/escape.js';
-import { EXIT_ERROR, EXIT_OK, EXIT_PROBLEM, type Io } from './analyze.js';
+import { EXIT_ERROR, EXIT_OK, EXIT_PROBLEM, type Io } from './command.js';
 import { emit, type ReportFormat } from './output.js';
 
 export interface RoutesOptions {

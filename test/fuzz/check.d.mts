@@ -1,5 +1,6 @@
 // Types for check.mjs (plain JavaScript, shared by the fuzzer and the TypeScript tests).
-import type { AnalyzeOptions, Io } from '../../src/cli/analyze.js';
+import type { AnalyzeOptions } from '../../src/cli/analyze.js';
+import type { Io } from '../../src/cli/command.js';
 
 export type RunAnalyze = (options: AnalyzeOptions, io: Io, version: string) => Promise<number>;
 

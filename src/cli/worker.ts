@@ -1,0 +1,77 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { AnalyzeOptions } from './analyze.js';
+import { type Io, UsageError } from './command.js';
+
+/** What the command line gives the worker thread: the options, less the signal (it sends 'abort' instead). */
+export interface WorkerJob {
+  options: Omit<AnalyzeOptions, 'signal'>;
+  version: string;
+}
+
+/** Messages from the worker thread: text for stdout and stderr in order, then how it ended. */
+export type FromWorker =
+  | { kind: 'stdout' | 'stderr'; text: string }
+  | { kind: 'exit'; code: number }
+  | { kind: 'failed'; message: string; usage: boolean };
+
+/**
+ * Heap limits of the thread that runs `analyze`. With the default limits of a machine with a few
+ * GB of memory, V8 lets the old generation grow to about four times what is alive before it
+ * collects it (it does from a limit of 2 GB up): a gigabyte of handshakes then peaked above
+ * 300 MB. Under a 1 GB limit it grows by at most 1.6 times, and 8 MB semi-spaces (a young
+ * generation of 24 MB instead of 48) hold less of what the connections of the moment allocate.
+ * What the analysis keeps is bounded far below the limit; a hostile capture that still reached it
+ * would end the worker, not the process, and be reported as such.
+ */
+export const WORKER_HEAP = { maxOldGenerationSizeMb: 1024, maxYoungGenerationSizeMb: 24 };
+
+const ENTRY = new URL('./analyze-worker.js', import.meta.url);
+
+/** The worker entry exists in the built package (not when the sources run under a test runner). */
+export function workerAvailable(): boolean {
+  return ENTRY.protocol === 'file:' && existsSync(fileURLToPath(ENTRY));
+}
+
+/**
+ * runAnalyze on a worker thread with its own heap (WORKER_HEAP). Its output is written to `io` as
+ * it comes; `options.signal` stops its reading as it would in this thread. Stdin (`-`) is read
+ * by the worker from file descriptor 0, which the threads of a process share: `io.stdin` must be
+ * the process's, and untouched.
+ */
+export function runAnalyzeOnWorker(options: AnalyzeOptions, io: Io, version: string, heap = WORKER_HEAP): Promise<number> {
+  const { signal, ...rest } = options;
+  const job: WorkerJob = { options: rest, version };
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(ENTRY, { workerData: job, resourceLimits: heap });
+    const abort = (): void => worker.postMessage('abort');
+    signal?.addEventListener('abort', abort, { once: true });
+    worker.on('message', (message: FromWorker) => {
+      switch (message.kind) {
+        case 'stdout':
+          io.stdout.write(message.text);
+          return;
+        case 'stderr':
+          io.stderr.write(message.text);
+          return;
+        case 'exit':
+          resolve(message.code);
+          break;
+        case 'failed':
+          reject(message.usage ? new UsageError(message.message) : new Error(message.message));
+          break;
+      }
+      // Nothing more is wanted of it; a read of stdin still waiting must not hold the process.
+      void worker.terminate();
+    });
+    worker.on('error', (err: Error & { code?: string }) => {
+      reject(err.code === 'ERR_WORKER_OUT_OF_MEMORY' ? new Error(`the analysis ran out of memory (its heap limit is ${heap.maxOldGenerationSizeMb} MB)`) : err);
+    });
+    worker.on('exit', () => {
+      signal?.removeEventListener('abort', abort);
+      // Settled already, unless the thread ended without a word.
+      reject(new Error('the analysis stopped without a result'));
+    });
+  });
+}
