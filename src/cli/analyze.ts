@@ -5,7 +5,7 @@ import { escapeText } from '../report/escape.js';
 import { renderHtml } from '../report/html.js';
 import { renderMarkdown } from '../report/markdown.js';
 import { reportJsonPieces } from '../report/json.js';
-import { buildReport, connectionJsons, reportWithoutConnections, type CaptureFacts } from '../report/model.js';
+import { buildReport, clientJsons, connectionJsons, reportWithoutLists, type CaptureFacts } from '../report/model.js';
 import { redactReport } from '../report/redact.js';
 import { renderText } from '../report/text.js';
 import { type CollectLimits, OutcomeCollector } from '../verdict/collect.js';
@@ -102,14 +102,14 @@ export async function runAnalyze(options: AnalyzeOptions, io: Io, version: strin
   if (captures.length === 0) return interrupted() ? EXIT_INTERRUPTED : EXIT_ERROR;
   const verdicts = judge(collector.outcomes, isIngress, options.ingress, collector.folded());
   const redacting = options.redact === true || options.redactSni === true;
-  // The JSON report is written as its connections are turned into text, one at a time, so that a
-  // large capture's report never exists whole; redaction needs the whole report first.
+  // The JSON report is written as its clients and connections are turned into text, one at a time,
+  // so that a large capture's report never exists whole; redaction needs the whole report first.
   const streamed = options.format === 'json' && !redacting;
-  const built = streamed ? reportWithoutConnections(version, captures, verdicts) : buildReport(version, captures, verdicts);
+  const built = streamed ? reportWithoutLists(version, captures, verdicts) : buildReport(version, captures, verdicts);
   const report = redacting ? redactReport(built, { sni: options.redactSni === true }) : built;
   const text: Iterable<string> =
     options.format === 'json'
-      ? reportJsonPieces(report, streamed ? connectionJsons(verdicts) : report.connections)
+      ? reportJsonPieces(report, streamed ? { clients: clientJsons(verdicts), connections: connectionJsons(verdicts) } : report)
       : options.format === 'markdown'
         ? [renderMarkdown(report)]
         : options.format === 'html'

@@ -15,20 +15,21 @@ function reportOfSize(n: number): Report {
   );
 }
 
-/** The pieces for `report`, its connections given one at a time as an on-demand iterable. */
-function piecesOf(report: Report): string[] {
-  const connections = report.connections;
-  function* onDemand(): Generator<ConnectionJson> {
-    for (const c of connections) yield structuredClone(c);
-  }
-  // reportJsonPieces reads the connections from the iterable only.
-  return [...reportJsonPieces({ ...report, connections: [] }, onDemand())];
+/** Copies of `items`, one at a time, on demand. */
+function* onDemand<T>(items: readonly T[]): Generator<T> {
+  for (const item of items) yield structuredClone(item);
 }
 
-/** The lines of the top-level connections list in `text`, between its `[` and `]` lines. */
-function connectionLines(text: string): string[] {
+/** The pieces for `report`, its clients and connections given one at a time as on-demand iterables. */
+function piecesOf(report: Report): string[] {
+  // reportJsonPieces reads the lists from the iterables only.
+  return [...reportJsonPieces({ ...report, clients: [], connections: [] }, { clients: onDemand(report.clients), connections: onDemand(report.connections) })];
+}
+
+/** The lines of the top-level list `name` in `text`, between its `[` and `]` lines. */
+function listLines(text: string, name = 'connections'): string[] {
   const lines = text.split('\n');
-  const open = lines.indexOf('  "connections": [');
+  const open = lines.indexOf(`  "${name}": [`);
   const close = lines.findIndex((line, i) => i > open && (line === '  ]' || line === '  ],'));
   expect(open).toBeGreaterThan(0);
   expect(close).toBeGreaterThan(open);
@@ -36,25 +37,29 @@ function connectionLines(text: string): string[] {
 }
 
 describe('reportJsonPieces', () => {
-  it.each([0, 1, 2, 256, 257, 1000])('%i connections: the same value as the indented report, each connection on one line', (n) => {
+  it.each([0, 1, 2, 256, 257, 1000])('%i connections: the same value as the indented report, each client and connection on one line', (n) => {
     const report = reportOfSize(n);
     expect(report.connections).toHaveLength(n);
     const text = piecesOf(report).join('');
     expect(JSON.parse(text)).toEqual(report);
     expect(text.endsWith('}\n')).toBe(true);
-    // Everything but the connections keeps the 2-space indented layout.
-    const withoutConnections = n === 0 ? text : text.replace(/\n {2}"connections": \[\n[^]*?\n {2}\]/, '\n  "connections": []');
-    expect(withoutConnections).toBe(JSON.stringify({ ...report, connections: [] }, null, 2) + '\n');
+    // Everything but the two lists keeps the 2-space indented layout.
+    const withoutLists = text.replace(/\n {2}"(clients|connections)": \[\n[^]*?\n {2}\]/g, '\n  "$1": []');
+    expect(withoutLists).toBe(JSON.stringify({ ...report, clients: [], connections: [] }, null, 2) + '\n');
     if (n === 0) {
+      expect(text).toMatch(/\n {2}"clients": \[\],\n/);
       expect(text).toMatch(/\n {2}"connections": \[\],?\n/);
       return;
     }
-    const lines = connectionLines(text);
-    expect(lines).toHaveLength(n);
-    lines.forEach((line, i) => {
-      expect(line).toBe(`    ${JSON.stringify(report.connections[i])}${i < n - 1 ? ',' : ''}`);
-      expect(JSON.parse(line.replace(/,$/, ''))).toEqual(report.connections[i]);
-    });
+    for (const name of ['clients', 'connections'] as const) {
+      const items: object[] = report[name];
+      const lines = listLines(text, name);
+      expect(lines).toHaveLength(items.length);
+      lines.forEach((line, i) => {
+        expect(line).toBe(`    ${JSON.stringify(items[i])}${i < items.length - 1 ? ',' : ''}`);
+        expect(JSON.parse(line.replace(/,$/, ''))).toEqual(items[i]);
+      });
+    }
   });
 
   it('keeps a connection on one line when its strings hold a line break, U+2028 or U+2029', () => {
@@ -66,7 +71,7 @@ describe('reportJsonPieces', () => {
     ]);
     const text = piecesOf(report).join('');
     expect(JSON.parse(text)).toEqual(report);
-    const lines = connectionLines(text);
+    const lines = listLines(text);
     expect(lines).toHaveLength(3);
     expect(lines[0]).toContain('"sni":"evil\\nname\\r\u2028line\u2029para.example.com"');
     expect(lines[2]).toContain('\u2028');
@@ -91,10 +96,15 @@ describe('reportJsonPieces', () => {
         yield c;
       }
     }
-    const pieces = reportJsonPieces({ ...report, connections: [] }, counted());
-    expect(pieces.next().value).toBe(JSON.stringify({ ...report, connections: [] }, null, 2).split('\n  "connections": []')[0]);
-    expect(made).toBe(0);
-    pieces.next(); // the list's opening
+    const pieces = reportJsonPieces({ ...report, clients: [], connections: [] }, { clients: report.clients, connections: counted() });
+    const skeleton = JSON.stringify({ ...report, clients: [], connections: [] }, null, 2);
+    expect(pieces.next().value).toBe(skeleton.split('\n  "clients": []')[0]);
+    // Up to the opening of the connections list, only the first connection was made (to see the list is not empty).
+    for (let piece = pieces.next(); piece.value !== '\n  "connections": [\n    '; piece = pieces.next()) {
+      expect(piece.done).toBe(false);
+      expect(made).toBe(0);
+    }
+    expect(made).toBe(1);
     pieces.next(); // the first piece of connections
     expect(made).toBeGreaterThan(1);
     expect(made).toBeLessThan(1000);

@@ -1,19 +1,27 @@
-import type { ConnectionJson, Report } from './model.js';
+import type { ClientJson, ConnectionJson, Report } from './model.js';
 
 /**
- * Characters of connection text joined into one piece. V8 puts a string of 128 KiB or more (a
+ * Characters of list items' text joined into one piece. V8 puts a string of 128 KiB or more (a
  * character takes two bytes in a string holding any beyond Latin-1) in its large-object space,
  * and making one there cost over 20 times as much as the same text in smaller strings: a piece
  * of about 48 Ki characters stays below that bound, and is still large for a write.
  */
 const PIECE = 48 * 1024;
-/** Between two connections' lines: each line is indented as an item of the report's list. */
+/** Between two items' lines: each line is indented as an item of the report's list. */
 const SEPARATOR = ',\n    ';
+
+/** The report's lists written one item per line, in the order they come in the report. */
+export interface ReportLists {
+  clients: Iterable<ClientJson>;
+  connections: Iterable<ConnectionJson>;
+}
+
+const LIST_NAMES = ['clients', 'connections'] as const;
 
 /**
  * The JSON report in pieces: the report as `JSON.stringify(report, null, 2) + '\n'` writes it,
- * except that each item of the top-level `connections` list is on one line of its own, in compact
- * JSON (`JSON.stringify(connection)`), indented as an item of that list:
+ * except that each item of the top-level `clients` and `connections` lists is on one line of its
+ * own, in compact JSON (`JSON.stringify(item)`), indented as an item of its list:
  *
  *     "connections": [
  *       {"capture":0,"stream":0,...},
@@ -21,36 +29,47 @@ const SEPARATOR = ',\n    ';
  *     ],
  *
  * (`"connections": []` when there is none). The text parses to the same value as the indented
- * one; it is much smaller and quicker to make, and line tools (grep, jq -c, head) see one
- * connection a line. JSON.stringify escapes every line break a string can hold but U+2028 and
+ * one; it is much smaller and quicker to make, and line tools (grep, jq -c, head) see one client
+ * or connection a line. JSON.stringify escapes every line break a string can hold but U+2028 and
  * U+2029, which JSON allows unescaped and which are no line break to those tools.
  *
- * The connection list (most of a large capture's report) is given as `connections` and turned
- * into text a piece at a time. When `connections` makes each item on demand, neither the whole
- * text nor every connection's JSON object exists at once; `report.connections` is not read.
+ * The lists (most of a large capture's report) are given as `lists` and turned into text a piece
+ * at a time; `report.clients` and `report.connections` are not read. When the lists make each item
+ * on demand, neither the whole text nor every item's JSON object exists at once.
  *
- * A piece of connections is its lines joined in one go (Array.prototype.join), never with `+`:
- * text built by `+` is copied once more when written.
+ * A piece of items is their lines joined in one go (Array.prototype.join), never with `+`: text
+ * built by `+` is copied once more when written.
  */
-export function* reportJsonPieces(report: Report, connections: Iterable<ConnectionJson>): Generator<string> {
-  const text = JSON.stringify({ ...report, connections: [] }, null, 2);
-  // The empty list at the top level of the indented text. A string value cannot hold this: its
-  // line breaks are escaped.
-  const placeholder = '\n  "connections": []';
-  const at = text.indexOf(placeholder);
-  if (at < 0) throw new Error('report without a connections list');
-  yield text.slice(0, at);
+export function* reportJsonPieces(report: Report, lists: ReportLists): Generator<string> {
+  const text = JSON.stringify({ ...report, clients: [], connections: [] }, null, 2);
+  let done = 0;
+  for (const name of LIST_NAMES) {
+    // The empty list at the top level of the indented text. A string value cannot hold this: its
+    // line breaks are escaped.
+    const placeholder = `\n  "${name}": []`;
+    const at = text.indexOf(placeholder, done);
+    if (at < 0) throw new Error(`report without a ${name} list`);
+    yield text.slice(done, at);
+    yield* listPieces(name, lists[name]);
+    done = at + placeholder.length;
+  }
+  yield text.slice(done);
+  yield '\n';
+}
+
+/** One list, from the line break before its name to its closing bracket. */
+function* listPieces(name: string, items: Iterable<object>): Generator<string> {
   let empty = true;
   // The lines of the piece being made. After the first piece they start with '', so that the
-  // join puts a separator before the piece's first connection too.
+  // join puts a separator before the piece's first item too.
   let lines: string[] = [];
   let size = 0;
-  for (const connection of connections) {
+  for (const item of items) {
     if (empty) {
-      yield '\n  "connections": [\n    ';
+      yield `\n  "${name}": [\n    `;
       empty = false;
     }
-    const line = JSON.stringify(connection);
+    const line = JSON.stringify(item);
     lines.push(line);
     size += line.length + SEPARATOR.length;
     if (size >= PIECE) {
@@ -60,7 +79,5 @@ export function* reportJsonPieces(report: Report, connections: Iterable<Connecti
     }
   }
   if (size > 0) yield lines.join(SEPARATOR);
-  yield empty ? placeholder : '\n  ]';
-  yield text.slice(at + placeholder.length);
-  yield '\n';
+  yield empty ? `\n  "${name}": []` : '\n  ]';
 }

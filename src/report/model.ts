@@ -158,20 +158,24 @@ export interface Report {
 const NOTHING_FOLDED: FoldedTotals = { connections: 0, clientHellos: 0, withoutSni: 0, nonSniReset: 0 };
 
 export function buildReport(version: string, captures: CaptureFacts[], verdicts: Verdicts): Report {
-  return { ...reportWithoutConnections(version, captures, verdicts), connections: [...connectionJsons(verdicts)] };
+  return { ...reportWithoutLists(version, captures, verdicts), clients: [...clientJsons(verdicts)], connections: [...connectionJsons(verdicts)] };
 }
 
 /**
- * The connection list of the report, made one connection at a time: with reportWithoutConnections
- * and reportJsonPieces, a large capture's report is written without holding every connection's
- * JSON at once.
+ * The client and connection lists of the report, made one item at a time: with
+ * reportWithoutLists and reportJsonPieces, a large capture's report is written without holding
+ * every item's JSON at once.
  */
+export function* clientJsons(verdicts: Verdicts): Generator<ClientJson> {
+  for (const c of verdicts.clients) yield clientJson(c);
+}
+
 export function* connectionJsons(verdicts: Verdicts): Generator<ConnectionJson> {
   for (const o of verdicts.connections) yield connectionJson(o);
 }
 
-/** buildReport() with an empty `connections` list (see connectionJsons). */
-export function reportWithoutConnections(version: string, captures: CaptureFacts[], verdicts: Verdicts): Report {
+/** buildReport() with empty `clients` and `connections` lists (see clientJsons, connectionJsons). */
+export function reportWithoutLists(version: string, captures: CaptureFacts[], verdicts: Verdicts): Report {
   const hellos = verdicts.connections.filter((o) => o.clientHello !== null);
   const folded = verdicts.folded ?? NOTHING_FOLDED;
   const withoutSni = hellos.filter((o) => {
@@ -196,7 +200,7 @@ export function reportWithoutConnections(version: string, captures: CaptureFacts
       linkedCopies: verdicts.linkedCopies,
       foldedConnections: folded.connections,
     },
-    clients: verdicts.clients.map(clientJson),
+    clients: [],
     connections: [],
     redacted: { clients: false, sni: false },
   };
