@@ -53,6 +53,22 @@ describe('OutcomeCollector', () => {
     );
   });
 
+  it('past its limit, lists a connection that shows a problem in place of the latest one that went well', () => {
+    const ok = (i: number): OutcomeSketch => ({ client: `10.2.0.${i}`, sni: 'present', serverHelloFrame: 4 });
+    const reset = (i: number): OutcomeSketch => ({ client: `10.3.0.${i}`, sni: 'absent', serverResetFrame: 5 });
+    const c = collect([ok(1), ok(2), ok(3), reset(1), reset(2), ok(4), reset(3), reset(4)], { maxOutcomes: 3, maxPlainOutcomes: 0, maxFoldedPairs: 100 });
+    expect(c.outcomes.map((o) => o.client.ip)).toEqual(['10.3.0.3', '10.3.0.2', '10.3.0.1']);
+    // The displaced are counted, as is the problem that found no place left.
+    expect(c.folded().map((f) => `${f.client} ${Object.keys(f.categories).join()}`)).toEqual([
+      '10.2.0.3 sni-ok',
+      '10.2.0.2 sni-ok',
+      '10.2.0.4 sni-ok',
+      '10.2.0.1 sni-ok',
+      '10.3.0.4 non-sni-reset',
+    ]);
+    expect(c.statsOf(0)).toEqual({ kept: 3, folded: 5, uncounted: 0 });
+  });
+
   it('keeps at most its limits in full, and counts what goes past the pair limit as uncounted', () => {
     const sketches: OutcomeSketch[] = [];
     for (let i = 0; i < 500; i++) sketches.push({ client: `10.1.${i >> 8}.${i & 0xff}`, sni: i % 2 === 0 ? 'absent' : null, serverResetFrame: i % 2 === 0 ? 5 : undefined });

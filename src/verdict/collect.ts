@@ -12,8 +12,8 @@ export interface CollectLimits {
 }
 
 export const DEFAULT_COLLECT_LIMITS: Readonly<CollectLimits> = Object.freeze({
-  maxOutcomes: 20_000,
-  maxPlainOutcomes: 5_000,
+  maxOutcomes: 2_000,
+  maxPlainOutcomes: 500,
   maxFoldedPairs: 65_536,
 });
 
@@ -64,10 +64,12 @@ class FoldedPair {
 /**
  * Collects the outcomes of finished connections for judge(), in bounded memory. Every outcome
  * is kept in full until a limit is reached: up to `maxOutcomes` that carry a ClientHello or a
- * server reset (the evidence the report shows), up to `maxPlainOutcomes` others. Past them an
- * outcome is folded into the counters of its client/server address pair, which judge() adds to
- * the client's verdict exactly as it would count the outcome itself; past `maxFoldedPairs`
- * pairs it is only counted as uncounted. Every fold is counted per capture (see warnings()).
+ * server reset (the evidence the report shows), up to `maxPlainOutcomes` others. Past them, one
+ * that shows a problem (any category but sni-ok) takes the place of the latest kept sni-ok one
+ * while there is one, so that the report lists the evidence that matters; the other is folded
+ * into the counters of its client/server address pair, which judge() adds to the client's
+ * verdict exactly as it would count the outcome itself; past `maxFoldedPairs` pairs it is only
+ * counted as uncounted. Every fold is counted per capture (see warnings()).
  */
 export class OutcomeCollector {
   readonly outcomes: ConnectionOutcome[] = [];
@@ -80,6 +82,8 @@ export class OutcomeCollector {
    */
   private readonly pairs = new Map<string, Map<string, FoldedPair>>();
   private pairCount = 0;
+  /** Where in `outcomes` the kept connections that went well (sni-ok) are, the latest last. */
+  private readonly healthy: number[] = [];
   private readonly stats: CollectStats[] = [];
 
   constructor(limits: Partial<CollectLimits> = {}) {
@@ -92,10 +96,27 @@ export class OutcomeCollector {
     if (evidence ? this.withEvidence < this.limits.maxOutcomes : this.plain < this.limits.maxPlainOutcomes) {
       if (evidence) this.withEvidence++;
       else this.plain++;
+      if (o.category === 'sni-ok') this.healthy.push(this.outcomes.length);
       this.outcomes.push(o);
       stats.kept++;
       return;
     }
+    const healthy = evidence && o.category !== 'sni-ok' ? this.healthy.pop() : undefined;
+    if (healthy !== undefined) {
+      // A connection that went well gives way to one that shows a problem.
+      const displaced = this.outcomes[healthy];
+      this.outcomes[healthy] = o;
+      stats.kept++;
+      const displacedStats = this.statsOf(displaced.capture);
+      displacedStats.kept--;
+      this.fold(displaced, displacedStats);
+      return;
+    }
+    this.fold(o, stats);
+  }
+
+  /** Counts `o` in its client/server pair's counters instead of keeping it. */
+  private fold(o: ConnectionOutcome, stats: CollectStats): void {
     let clients = this.pairs.get(o.server.ip);
     let pair = clients?.get(o.client.ip);
     if (pair === undefined) {
