@@ -1,4 +1,6 @@
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { closeSync, constants, openSync } from 'node:fs';
+import { chmod, mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -108,6 +110,45 @@ describe('readCapture', () => {
     const summary = await readCapture('-', sink, { stdin: Readable.from([gz.subarray(0, 1), gz.subarray(1)]) });
     expect(summary.gzip).toBe(true);
     expect(records).toHaveLength(300);
+  });
+
+  it('reads stdin from a file descriptor into reused buffers, gzip too', async () => {
+    for (const [name, content] of [
+      ['fd.pcap', pcap],
+      ['fd.pcap.gz', gzipSync(pcap)],
+    ] as const) {
+      const fd = openSync(await file(name, content), 'r');
+      try {
+        const { sink, records } = collector();
+        const summary = await readCapture('-', sink, { stdin: fd, chunkSize: 4096 });
+        expect(fingerprint(records)).toEqual(fingerprint(decode(pcap).records));
+        expect(summary.gzip).toBe(name.endsWith('.gz'));
+      } finally {
+        closeSync(fd);
+      }
+    }
+  });
+
+  it.skipIf(process.platform === 'win32')('reads stdin from a pipe descriptor, plain and gzip', async () => {
+    // gzip too: the decompressor takes its input a while after it arrived.
+    for (const [name, content] of [
+      ['fifo', pcap],
+      ['fifo-gz', gzipSync(pcap, { level: 0 })],
+    ] as const) {
+      const fifo = join(dir, name);
+      execFileSync('mkfifo', [fifo]);
+      // Opened without waiting for a writer; the reader takes the descriptor over and closes it.
+      const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+      const writing = await open(fifo, 'w');
+      const { sink, records } = collector();
+      const done = readCapture('-', sink, { stdin: reader, chunkSize: 4096 });
+      // All at once: more than the pipe holds, read in many chunks back to back.
+      await writing.write(content);
+      await writing.close();
+      const summary = await done;
+      expect(fingerprint(records)).toEqual(fingerprint(decode(pcap).records));
+      expect(summary).toMatchObject({ truncated: false, error: null });
+    }
   });
 
   it('reports an empty file', async () => {

@@ -1,4 +1,6 @@
-import { readSync } from 'node:fs';
+import { fstatSync, read, readSync } from 'node:fs';
+import { type OnReadOpts, Socket, type SocketConstructorOpts } from 'node:net';
+import { isatty, ReadStream as TtyReadStream } from 'node:tty';
 import { open, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -23,8 +25,11 @@ export class CaptureOpenError extends Error {
 }
 
 export interface ReadCaptureOptions {
-  /** Stream read for the source `-` (default: process.stdin). */
-  stdin?: NodeJS.ReadableStream;
+  /**
+   * What the source `-` reads (default: process.stdin): a stream, or a file descriptor, which is
+   * read into two reused buffers (a stream makes a new buffer for every read).
+   */
+  stdin?: NodeJS.ReadableStream | number;
   /** Read (and decompression output) chunk size in bytes, default 1 MiB (at least 4 KiB). */
   chunkSize?: number;
   limits?: Partial<CaptureLimits>;
@@ -73,25 +78,25 @@ async function* streamChunks(input: AsyncIterable<unknown>): AsyncGenerator<Buff
 }
 
 /**
- * Reads a named pipe or device into two buffers, reused in turn: each chunk is valid until the
+ * Reads a named pipe, device or file descriptor into two buffers, reused in turn: each chunk is valid until the
  * next one is asked for. While the caller decodes one chunk, the next is read into the other
  * buffer on libuv's thread pool, so that a slow writer never blocks the event loop. Reusing the
  * buffers (rather than a fresh one per read) keeps the kernel from faulting in new pages for
  * every megabyte, which is most of the cost of a plain read.
  */
-async function* fileChunks(handle: FileHandle, size: number): AsyncGenerator<Buffer> {
+async function* fileChunks(readInto: (buffer: Buffer) => Promise<number>, size: number): AsyncGenerator<Buffer> {
   const buffers = [Buffer.allocUnsafe(size), Buffer.allocUnsafe(size)];
   let next = 0;
-  let reading = handle.read(buffers[next], 0, size, null);
+  let reading = readInto(buffers[next]);
   // A read still running when the caller stops: its failure (the file closed under it) is of no interest.
   reading.catch(() => undefined);
   try {
     for (;;) {
-      const { bytesRead } = await reading;
+      const bytesRead = await reading;
       if (bytesRead === 0) return;
       const chunk = buffers[next].subarray(0, bytesRead);
       next = 1 - next;
-      reading = handle.read(buffers[next], 0, size, null);
+      reading = readInto(buffers[next]);
       reading.catch(() => undefined);
       yield chunk;
     }
@@ -119,6 +124,98 @@ async function readBlocking(fd: number, buffer: Buffer, push: (chunk: Buffer) =>
       if (signal?.aborted === true) return;
     }
   }
+}
+
+function handleReader(handle: FileHandle): (buffer: Buffer) => Promise<number> {
+  return async (buffer) => (await handle.read(buffer, 0, buffer.length, null)).bytesRead;
+}
+
+/**
+ * The chunks of a file descriptor, each valid until the next is asked for: a pipe or socket is
+ * read through the event loop into one reused buffer, a terminal as a stream, anything else (a
+ * file, /dev/null) on the thread pool into two. A read waiting on a pipe or terminal can be
+ * given up; one on the thread pool could not, and would keep the process from ending.
+ */
+function descriptorChunks(fd: number, size: number): AsyncGenerator<Buffer> {
+  let pipe = false;
+  try {
+    const stat = fstatSync(fd);
+    pipe = stat.isFIFO() || stat.isSocket();
+  } catch {
+    // Not open: the read says so.
+  }
+  if (pipe) return socketChunks(fd, size);
+  if (isatty(fd)) return streamChunks(new TtyReadStream(fd));
+  return fileChunks(fdReader(fd), size);
+}
+
+/**
+ * Reads a pipe or socket into one buffer, reused: the socket is paused from the moment a chunk
+ * arrives until the next one is asked for, so that a chunk stays valid until then.
+ */
+async function* socketChunks(fd: number, size: number): AsyncGenerator<Buffer> {
+  const buffer = Buffer.allocUnsafe(size);
+  let chunk: Buffer | null = null;
+  let ended = false;
+  let failure: Error | null = null;
+  let wake: (() => void) | null = null;
+  const notify = (): void => {
+    const w = wake;
+    wake = null;
+    w?.();
+  };
+  const onread = {
+    buffer,
+    callback: (n: number, into: Uint8Array): boolean => {
+      chunk = Buffer.from(into.buffer, into.byteOffset, n);
+      notify();
+      return false; // paused until the chunk was used
+    },
+  };
+  // Node takes `onread` in the constructor too, though its type declares it for connect() only.
+  const options: SocketConstructorOpts & { onread: OnReadOpts } = { fd, readable: true, writable: false, onread };
+  const socket = new Socket(options);
+  socket.on('end', () => {
+    ended = true;
+    notify();
+  });
+  socket.on('error', (err: Error) => {
+    failure = err;
+    notify();
+  });
+  try {
+    for (;;) {
+      if (chunk === null && !ended && failure === null) await new Promise<void>((resolve) => (wake = resolve));
+      const next: Buffer | null = chunk;
+      if (next !== null) {
+        chunk = null;
+        yield next;
+        socket.resume();
+        continue;
+      }
+      if (failure !== null) throw failure;
+      return;
+    }
+  } finally {
+    socket.destroy();
+  }
+}
+
+/**
+ * Reads from a file descriptor on the thread pool. A descriptor another reader made non-blocking
+ * answers EAGAIN while nothing has come: it is asked again a little later.
+ */
+function fdReader(fd: number): (buffer: Buffer) => Promise<number> {
+  return (buffer) =>
+    new Promise((resolve, reject) => {
+      const attempt = (): void =>
+        read(fd, buffer, 0, buffer.length, null, (err, n) => {
+          if (err === null) resolve(n);
+          else if (err.code === 'EAGAIN') setTimeout(attempt, 5);
+          else reject(err);
+        });
+      attempt();
+    });
 }
 
 /**
@@ -244,9 +341,15 @@ export async function readCapture(source: string, sink: CaptureSink, options: Re
     if (handle !== null && regularFile) {
       read = await readRegular(handle.fd, chunkSize, push, signal);
     } else {
-      let chunks = handle !== null ? fileChunks(handle, chunkSize) : streamChunks(options.stdin ?? process.stdin);
+      const stdin = options.stdin ?? process.stdin;
+      let chunks =
+        handle !== null
+          ? fileChunks(handleReader(handle), chunkSize)
+          : typeof stdin === 'number'
+            ? descriptorChunks(stdin, chunkSize)
+            : streamChunks(stdin);
       if (signal !== undefined) {
-        const input = handle === null ? (options.stdin ?? process.stdin) : null;
+        const input = handle === null && typeof stdin !== 'number' ? stdin : null;
         chunks = untilAborted(chunks, signal, () => {
           if (input !== null && 'destroy' in input && typeof input.destroy === 'function') input.destroy();
         });

@@ -32,6 +32,8 @@ export interface AnalyzeOptions {
   signal?: AbortSignal;
   /** Bounds on the finished connections kept for the report (tests lower them). */
   collectLimits?: Partial<CollectLimits>;
+  /** Stdin (`-`) is read from this file descriptor instead of `io.stdin`, into reused buffers. */
+  stdinFd?: number;
 }
 
 
@@ -77,7 +79,7 @@ export async function runAnalyze(options: AnalyzeOptions, io: Io, version: strin
     let facts: CaptureFacts;
     try {
       facts = await analyzeCapture(source, index, (o) => collector.add(o), {
-        stdin: io.stdin,
+        stdin: options.stdinFd ?? io.stdin,
         signal: options.signal,
         progress: options.progress ? (frames) => io.stderr.write(`\r${source}: ${frames.toLocaleString('en-US')} frames`) : undefined,
       });

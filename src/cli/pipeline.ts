@@ -9,7 +9,8 @@ import { ConnectionTable, type ConnectionLimits } from '../stream/connections.js
 import { emptySegment, readTcp } from '../tcp/segment.js';
 
 export interface PipelineOptions {
-  stdin?: NodeJS.ReadableStream;
+  /** What the source `-` reads: a stream or a file descriptor (see readCapture). */
+  stdin?: NodeJS.ReadableStream | number;
   limits?: Partial<ConnectionLimits>;
   /** Called now and then with the frames read so far (for a progress line). */
   progress?: (frames: number) => void;
