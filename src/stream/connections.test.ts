@@ -88,23 +88,28 @@ function run(steps: Step[], limits: Partial<ConnectionLimits>) {
   const table = new ConnectionTable((conn) => new ConnectionRecorder(conn, 0, (o) => outcomes.push(o)), limits);
   let time = 1_700_000_000;
   let maxLive = 0;
+  let maxPending = 0;
   steps.forEach((s, i) => {
     time += s.dt;
     const { ip, tcp } = packet(s);
     table.segment(ip, tcp, i + 1, time);
     maxLive = Math.max(maxLive, table.size);
+    maxPending = Math.max(maxPending, table.pendingBytes);
   });
   table.finish();
-  return { outcomes, stats: table.stats, maxLive, size: table.size };
+  return { outcomes, stats: table.stats, maxLive, maxPending, size: table.size, pendingAtEnd: table.pendingBytes };
 }
 
 describe('ConnectionTable with ConnectionRecorder', () => {
   it('never throws on any sequence of segments, keeps within its limits, and closes every connection once', () => {
     fc.assert(
-      fc.property(fc.array(step, { maxLength: 120 }), fc.record({ maxConnections: fc.integer({ min: 1, max: 6 }), maxRemembered: fc.nat(4), maxPendingBytes: fc.integer({ min: 1, max: 512 }), maxPendingSegments: fc.integer({ min: 1, max: 8 }), lingerSeconds: fc.constantFrom(0, 2) }), (steps, limits) => {
+      fc.property(fc.array(step, { maxLength: 120 }), fc.record({ maxConnections: fc.integer({ min: 1, max: 6 }), maxRemembered: fc.nat(4), maxPendingBytes: fc.integer({ min: 1, max: 512 }), maxPendingSegments: fc.integer({ min: 1, max: 8 }), maxPendingBytesTotal: fc.integer({ min: 1, max: 256 }), lingerSeconds: fc.constantFrom(0, 2) }), (steps, limits) => {
         const r = run(steps, limits);
         expect(r.maxLive).toBeLessThanOrEqual(limits.maxConnections);
         expect(r.size).toBe(0);
+        // Held out-of-order bytes stay within the total, and all are let go.
+        expect(r.maxPending).toBeLessThanOrEqual(limits.maxPendingBytesTotal);
+        expect(r.pendingAtEnd).toBe(0);
         expect(r.outcomes).toHaveLength(r.stats.connections);
         const streams = r.outcomes.map((o) => o.stream).sort((x, y) => x - y);
         expect(streams).toEqual(Array.from({ length: r.stats.connections }, (_, i) => i));

@@ -1,6 +1,6 @@
 import type { IpPacket } from '../ip/types.js';
 import { ACK, RST, SYN, type TcpSegment } from '../tcp/segment.js';
-import { DEFAULT_REASSEMBLY_LIMITS, DirectionStream, type ReassemblyLimits } from './reassembler.js';
+import { DEFAULT_REASSEMBLY_LIMITS, DirectionStream, type PendingBudget, type ReassemblyLimits } from './reassembler.js';
 
 /** 0: sent by the endpoint that sent the connection's first packet; 1: the other way. */
 export type Direction = 0 | 1;
@@ -108,6 +108,8 @@ export class ConnectionTable {
   private nextId = 0;
   readonly stats: ConnectionStats = { connections: 0, evicted: 0, portReuses: 0, lostGaps: 0, stragglers: 0 };
   private readonly limits: ConnectionLimits;
+  /** Out-of-order bytes all the connections hold (see maxPendingBytesTotal). */
+  private readonly pending: PendingBudget = { bytes: 0 };
 
   constructor(
     private readonly open: (conn: TcpConnection) => ConnectionObserver,
@@ -212,6 +214,11 @@ export class ConnectionTable {
     return this.live;
   }
 
+  /** Out-of-order bytes held now, by all connections. */
+  get pendingBytes(): number {
+    return this.pending.bytes;
+  }
+
   /** Retires connections that have been closing for longer than the linger time. */
   private letGo(now: number): void {
     while (this.closingHead < this.closing.length) {
@@ -285,8 +292,8 @@ export class ConnectionTable {
     this.stats.connections++;
     const observer = this.open(conn);
     const streams: [DirectionStream, DirectionStream] = [
-      new DirectionStream(observer, 0, this.limits),
-      new DirectionStream(observer, 1, this.limits),
+      new DirectionStream(observer, 0, this.limits, this.pending),
+      new DirectionStream(observer, 1, this.limits, this.pending),
     ];
     const entry: Entry = { hash, conn, observer, streams, packets: 0, closingSince: -1, retired: false };
     const bucket = this.buckets.get(hash);
@@ -303,6 +310,7 @@ export class ConnectionTable {
     entry.retired = true;
     for (const dir of [0, 1] as const) {
       if (entry.observer.wantsData(dir)) entry.streams[dir].finish();
+      entry.streams[dir].discard();
       this.stats.lostGaps += entry.streams[dir].lostGaps;
     }
     const bucket = this.buckets.get(entry.hash);

@@ -18,7 +18,7 @@ class Collector implements ByteSink {
   }
 }
 
-const limits = { maxPendingBytes: 1 << 20, maxPendingSegments: 10_000 };
+const limits = { maxPendingBytes: 1 << 20, maxPendingSegments: 10_000, maxPendingBytesTotal: 1 << 30 };
 
 function send(stream: DirectionStream, seq: number, payload: Buffer, frame: number) {
   stream.segment(seq >>> 0, payload, 0, payload.length, payload.length, frame, frame);
@@ -59,7 +59,7 @@ describe('DirectionStream', () => {
 
   it('gives up on a missing segment at the end and when too much waits', () => {
     const sink = new Collector();
-    const s = new DirectionStream(sink, 0, { maxPendingBytes: 8, maxPendingSegments: 100 });
+    const s = new DirectionStream(sink, 0, { maxPendingBytes: 8, maxPendingSegments: 100, maxPendingBytesTotal: 1 << 30 });
     s.syn(0);
     send(s, 1, Buffer.from('aa'), 1);
     send(s, 5, Buffer.from('cccc'), 2); // 'bb' at 3 is missing
@@ -105,4 +105,24 @@ describe('DirectionStream', () => {
       ),
     );
   });
+
+  it('gives up what it waits for once the directions sharing a budget hold more than their total', () => {
+    const budget = { bytes: 0 };
+    const shared = { maxPendingBytes: 1000, maxPendingSegments: 100, maxPendingBytesTotal: 2500 };
+    const sinks = Array.from({ length: 10 }, () => new Collector());
+    const streams = sinks.map((sink) => new DirectionStream(sink, 0, shared, budget));
+    // Each direction holds 400 bytes after a hole (its own limit is 1000): together past 2500.
+    streams.forEach((s, i) => {
+      s.syn(0);
+      for (let k = 0; k < 4; k++) send(s, 101 + k * 100, Buffer.alloc(100, i), 10 + k);
+      expect(budget.bytes).toBeLessThanOrEqual(2500);
+    });
+    const gaveUp = sinks.filter((sink) => sink.gaps.includes('lost'));
+    expect(gaveUp.length).toBeGreaterThan(0);
+    for (const sink of gaveUp) expect(sink.bytes.length).toBe(400);
+    // Letting go of the rest brings the budget back to nothing.
+    for (const s of streams) s.discard();
+    expect(budget.bytes).toBe(0);
+  });
 });
+

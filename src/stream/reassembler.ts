@@ -14,12 +14,23 @@ export interface ReassemblyLimits {
   maxPendingBytes: number;
   /** Out-of-order segments held per direction. */
   maxPendingSegments: number;
+  /**
+   * Out-of-order bytes held by all the directions that share a budget (a connection table's):
+   * a direction whose segment would go past it gives up everything it waits for, as lost.
+   */
+  maxPendingBytesTotal: number;
 }
 
 export const DEFAULT_REASSEMBLY_LIMITS: ReassemblyLimits = {
   maxPendingBytes: 256 * 1024,
   maxPendingSegments: 512,
+  maxPendingBytesTotal: 64 * 1024 * 1024,
 };
+
+/** Out-of-order bytes held now by the directions that share it. */
+export interface PendingBudget {
+  bytes: number;
+}
 
 interface PendingSegment {
   seq: number;
@@ -52,6 +63,7 @@ export class DirectionStream {
     private readonly sink: ByteSink,
     private readonly dir: 0 | 1,
     private readonly limits: ReassemblyLimits,
+    private readonly budget: PendingBudget = { bytes: 0 },
   ) {}
 
   /** A SYN (or SYN/ACK) from this direction: data starts at isn + 1. */
@@ -63,7 +75,7 @@ export class DirectionStream {
         const next = this.nextSeq;
         const kept = this.pending.filter((p) => seqDiff(next, p.seq + p.length) > 0);
         this.pending = kept.length > 0 ? kept : null;
-        this.pendingBytes = kept.reduce((n, p) => n + p.bytes.length, 0);
+        this.setPendingBytes(kept.reduce((n, p) => n + p.bytes.length, 0));
       }
     }
   }
@@ -100,7 +112,12 @@ export class DirectionStream {
   /** Drop held bytes: the reader wants no more. */
   discard(): void {
     this.pending = null;
-    this.pendingBytes = 0;
+    this.setPendingBytes(0);
+  }
+
+  private setPendingBytes(n: number): void {
+    this.budget.bytes += n - this.pendingBytes;
+    this.pendingBytes = n;
   }
 
   private deliver(seq: number, buf: Buffer, start: number, end: number, length: number, frame: number, time: number): void {
@@ -120,8 +137,11 @@ export class DirectionStream {
     let i = pending.length;
     while (i > 0 && seqDiff(pending[i - 1].seq, seq) < 0) i--;
     pending.splice(i, 0, { seq, bytes, frame, time, length });
-    this.pendingBytes += bytes.length;
-    if (this.pendingBytes > this.limits.maxPendingBytes || pending.length > this.limits.maxPendingSegments) {
+    this.setPendingBytes(this.pendingBytes + bytes.length);
+    if (this.budget.bytes > this.limits.maxPendingBytesTotal) {
+      // All the directions together hold too much: this one gives up everything it waits for.
+      this.finish();
+    } else if (this.pendingBytes > this.limits.maxPendingBytes || pending.length > this.limits.maxPendingSegments) {
       this.skipToPending(pending[0]);
       this.drain();
     }
@@ -136,7 +156,7 @@ export class DirectionStream {
       if (rel > 0) return;
       pending.shift();
       if (pending.length === 0) this.pending = null;
-      this.pendingBytes -= p.bytes.length;
+      this.setPendingBytes(this.pendingBytes - p.bytes.length);
       if (rel + p.length > 0) this.deliver(p.seq, p.bytes, 0, p.bytes.length, p.length, p.frame, p.time);
       pending = this.pending; // the sink may have discarded it
     }
