@@ -1,21 +1,25 @@
 /**
- * The worker thread `analyze` runs on when it is the process (see worker.ts): runAnalyze with an
- * Io that posts stdout and stderr text to the main thread, which writes it.
+ * The worker thread `analyze` runs on when it is the process (see worker.ts). It loads the
+ * analysis code as it starts, then runs the job it is sent with an Io that posts stdout and
+ * stderr text to the main thread, which writes it.
  */
 import { Readable, Writable } from 'node:stream';
-import { parentPort, workerData } from 'node:worker_threads';
+import { type MessagePort, parentPort } from 'node:worker_threads';
 import { runAnalyze } from './analyze.js';
 import { UsageError } from './command.js';
-import type { FromWorker, WorkerJob } from './worker.js';
+import type { FromWorker, ToWorker, WorkerJob } from './worker.js';
 
 const port = parentPort;
 if (port !== null) {
-  const { options, version } = workerData as WorkerJob;
-  const post = (message: FromWorker): void => port.postMessage(message);
   const controller = new AbortController();
-  port.on('message', (message: unknown) => {
+  port.on('message', (message: ToWorker) => {
     if (message === 'abort') controller.abort();
+    else void run(port, message.job, controller.signal);
   });
+}
+
+async function run(port: MessagePort, { options, version }: WorkerJob, signal: AbortSignal): Promise<void> {
+  const post = (message: FromWorker): void => port.postMessage(message);
   const relay = (kind: 'stdout' | 'stderr'): Writable =>
     new Writable({
       decodeStrings: false,
@@ -27,10 +31,9 @@ if (port !== null) {
   // Stdin is file descriptor 0, which the threads of a process share.
   const io = { stdout: relay('stdout'), stderr: relay('stderr'), stdin: Readable.from([]) };
   try {
-    const code = await runAnalyze({ ...options, signal: controller.signal, stdinFd: 0 }, io, version);
+    const code = await runAnalyze({ ...options, signal, stdinFd: 0 }, io, version);
     post({ kind: 'exit', code });
   } catch (err) {
     post({ kind: 'failed', message: err instanceof Error ? err.message : String(err), usage: err instanceof UsageError });
   }
 }
-

@@ -10,6 +10,9 @@ export interface WorkerJob {
   version: string;
 }
 
+/** Messages to the worker thread: its job, then perhaps 'abort'. */
+export type ToWorker = { kind: 'job'; job: WorkerJob } | 'abort';
+
 /** Messages from the worker thread: text for stdout and stderr in order, then how it ended. */
 export type FromWorker =
   | { kind: 'stdout' | 'stderr'; text: string }
@@ -35,6 +38,27 @@ export function workerAvailable(): boolean {
   return ENTRY.protocol === 'file:' && existsSync(fileURLToPath(ENTRY));
 }
 
+let early: Worker | null = null;
+
+/**
+ * Starts the worker before the command line is parsed: it loads the analysis code while this
+ * thread loads its own, then waits for its job. Left unused (help, a usage error) it does not
+ * keep the process alive.
+ */
+export function startWorkerEarly(): void {
+  if (early !== null || !workerAvailable()) return;
+  early = new Worker(ENTRY, { resourceLimits: WORKER_HEAP });
+  early.unref();
+}
+
+/** The worker started early, if it has the heap asked for; else a new one. */
+function takeWorker(heap: typeof WORKER_HEAP): Worker {
+  const worker = early !== null && heap === WORKER_HEAP ? early : new Worker(ENTRY, { resourceLimits: heap });
+  if (worker === early) early = null;
+  worker.ref();
+  return worker;
+}
+
 /**
  * runAnalyze on a worker thread with its own heap (WORKER_HEAP). Its output is written to `io` as
  * it comes; `options.signal` stops its reading as it would in this thread. Stdin (`-`) is read
@@ -45,8 +69,10 @@ export function runAnalyzeOnWorker(options: AnalyzeOptions, io: Io, version: str
   const { signal, ...rest } = options;
   const job: WorkerJob = { options: rest, version };
   return new Promise((resolve, reject) => {
-    const worker = new Worker(ENTRY, { workerData: job, resourceLimits: heap });
-    const abort = (): void => worker.postMessage('abort');
+    const worker = takeWorker(heap);
+    const send = (message: ToWorker): void => worker.postMessage(message);
+    send({ kind: 'job', job });
+    const abort = (): void => send('abort');
     signal?.addEventListener('abort', abort, { once: true });
     worker.on('message', (message: FromWorker) => {
       switch (message.kind) {
