@@ -78,9 +78,10 @@ async function* streamChunks(input: AsyncIterable<unknown>): AsyncGenerator<Buff
 }
 
 /**
- * Reads a named pipe, device or file descriptor into two buffers, reused in turn: each chunk is valid until the
- * next one is asked for. While the caller decodes one chunk, the next is read into the other
- * buffer on libuv's thread pool, so that a slow writer never blocks the event loop. Reusing the
+ * Reads a named pipe, device or file descriptor into two buffers, reused in turn: each chunk is
+ * valid until the next one is asked for. While the caller decodes one chunk, the next is read
+ * into the other buffer on libuv's thread pool, so that a slow writer never blocks the event
+ * loop. Reusing the
  * buffers (rather than a fresh one per read) keeps the kernel from faulting in new pages for
  * every megabyte, which is most of the cost of a plain read.
  */
@@ -336,33 +337,39 @@ export async function readCapture(source: string, sink: CaptureSink, options: Re
     decoder.push(chunk);
     return !decoder.done && signal?.aborted !== true;
   };
-  let read: ReadResult;
+  let result: ReadResult;
   try {
     if (handle !== null && regularFile) {
-      read = await readRegular(handle.fd, chunkSize, push, signal);
+      result = await readRegular(handle.fd, chunkSize, push, signal);
     } else {
-      const stdin = options.stdin ?? process.stdin;
-      let chunks =
-        handle !== null
-          ? fileChunks(handleReader(handle), chunkSize)
-          : typeof stdin === 'number'
-            ? descriptorChunks(stdin, chunkSize)
-            : streamChunks(stdin);
+      // A stream to let go of on abort: stdin read as a stream.
+      let input: NodeJS.ReadableStream | null = null;
+      let chunks: AsyncGenerator<Buffer>;
+      if (handle !== null) {
+        chunks = fileChunks(handleReader(handle), chunkSize);
+      } else {
+        const stdin = options.stdin ?? process.stdin;
+        if (typeof stdin === 'number') {
+          chunks = descriptorChunks(stdin, chunkSize);
+        } else {
+          input = stdin;
+          chunks = streamChunks(stdin);
+        }
+      }
       if (signal !== undefined) {
-        const input = handle === null && typeof stdin !== 'number' ? stdin : null;
         chunks = untilAborted(chunks, signal, () => {
           if (input !== null && 'destroy' in input && typeof input.destroy === 'function') input.destroy();
         });
       }
-      read = await readStream(chunks, chunkSize, push);
+      result = await readStream(chunks, chunkSize, push);
     }
   } finally {
     await handle?.close().catch(() => undefined);
   }
 
   const summary = decoder.finish(signal?.aborted === true);
-  summary.gzip = read.gzip;
-  let readError = read.error;
+  summary.gzip = result.gzip;
+  let readError = result.error;
   if (signal?.aborted === true) readError = `interrupted after ${summary.packets} frames`;
   if (readError !== null) {
     summary.truncated = true;

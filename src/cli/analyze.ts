@@ -13,7 +13,6 @@ import { judge } from '../verdict/verdicts.js';
 import { analyzeCapture } from './pipeline.js';
 import { EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_PROBLEM, type Format, type Io, UsageError } from './command.js';
 
-
 export interface AnalyzeOptions {
   captures: string[];
   /** Addresses or CIDR ranges of the ingress; empty to detect it. */
@@ -35,7 +34,6 @@ export interface AnalyzeOptions {
   /** Stdin (`-`) is read from this file descriptor instead of `io.stdin`, into reused buffers. */
   stdinFd?: number;
 }
-
 
 /** Parses --ingress values (addresses or CIDR ranges, IPv4 or IPv6) into a predicate. */
 export function ingressMatcher(values: string[]): (ip: string) => boolean {
@@ -81,7 +79,7 @@ export async function runAnalyze(options: AnalyzeOptions, io: Io, version: strin
       facts = await analyzeCapture(source, index, (o) => collector.add(o), {
         stdin: options.stdinFd ?? io.stdin,
         signal: options.signal,
-        progress: options.progress ? (frames) => io.stderr.write(`\r${source}: ${frames.toLocaleString('en-US')} frames`) : undefined,
+        progress: options.progress ? (frames) => io.stderr.write(`\r${escapeText(source)}: ${frames.toLocaleString('en-US')} frames`) : undefined,
       });
     } catch (err) {
       if (err instanceof CaptureOpenError) {
