@@ -91,8 +91,9 @@ describe('a flood of distinct 4-tuples', () => {
     expect(c.warnings.some((w) => /connections are counted in the client verdicts but not listed/.test(w))).toBe(true);
     const s = r.report.summary;
     expect(s.connections).toBe(FLOOD + 3);
-    expect(s.foldedConnections).toBeGreaterThan(FLOOD - 5_000 - 10);
-    expect(r.report.connections.length).toBeLessThanOrEqual(5_003);
+    // 500 plain connections are listed by default, besides the 3 with a ClientHello.
+    expect(s.foldedConnections).toBeGreaterThan(FLOOD - 500 - 10);
+    expect(r.report.connections.length).toBeLessThanOrEqual(503);
     const byIp = new Map(r.report.clients.map((x) => [x.ip, x]));
     expect(byIp.get('10.9.0.1')?.verdict).toBe('non-sni-reset');
     expect(byIp.get('10.9.0.2')?.verdict).toBe('sni-ok');
@@ -100,9 +101,9 @@ describe('a flood of distinct 4-tuples', () => {
     expect(s.nonSniResetClients).toBe(2);
     expect(r.report.clients.reduce((n, x) => n + x.connections, 0)).toBe(FLOOD + 3);
     expect(r.peakRssMiB).not.toBeNull();
-    // The live set is bounded (65,536 connections, 5,000 + 20,000 outcomes, the folded counters):
-    // the rest of the peak is how far V8 lets garbage pile up before collecting it.
-    expect(r.peakRssMiB ?? Infinity).toBeLessThan(1024);
+    // The live set is bounded (65,536 connections, 500 + 2,000 outcomes, the folded counters), and
+    // the worker's heap limits keep V8 from letting garbage pile up far past it (214 MiB measured).
+    expect(r.peakRssMiB ?? Infinity).toBeLessThan(400);
   }, 1_200_000);
 });
 
