@@ -202,21 +202,9 @@ async function* socketChunks(fd: number, size: number): AsyncGenerator<Buffer> {
   }
 }
 
-/**
- * Reads from a file descriptor on the thread pool. A descriptor another reader made non-blocking
- * answers EAGAIN while nothing has come: it is asked again a little later.
- */
+/** Reads from a file descriptor (a file, a device: never a pipe, see descriptorChunks) on the thread pool. */
 function fdReader(fd: number): (buffer: Buffer) => Promise<number> {
-  return (buffer) =>
-    new Promise((resolve, reject) => {
-      const attempt = (): void =>
-        read(fd, buffer, 0, buffer.length, null, (err, n) => {
-          if (err === null) resolve(n);
-          else if (err.code === 'EAGAIN') setTimeout(attempt, 5);
-          else reject(err);
-        });
-      attempt();
-    });
+  return (buffer) => new Promise((resolve, reject) => read(fd, buffer, 0, buffer.length, null, (err, n) => (err === null ? resolve(n) : reject(err))));
 }
 
 /**
