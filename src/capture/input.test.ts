@@ -151,6 +151,26 @@ describe('readCapture', () => {
     }
   });
 
+  it.skipIf(process.platform === 'win32')('gives up a pipe descriptor that waits for more when aborted, and closes it', async () => {
+    const fifo = join(dir, 'fifo-abort');
+    execFileSync('mkfifo', [fifo]);
+    const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+    const writing = await open(fifo, 'w');
+    const controller = new AbortController();
+    const { sink, records } = collector();
+    const done = readCapture('-', sink, { stdin: reader, signal: controller.signal });
+    // Half the capture, then nothing more while the writer stays: like a capture still running.
+    await writing.write(pcap.subarray(0, pcap.length >> 1));
+    while (records.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    controller.abort();
+    const summary = await done;
+    expect(summary.error).toBe(`interrupted after ${records.length} frames`);
+    // The reader let go of the pipe: writing to it now finds no reader.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await expect(writing.write(Buffer.alloc(1 << 16))).rejects.toMatchObject({ code: 'EPIPE' });
+    await writing.close();
+  });
+
   it('reports an empty file', async () => {
     const path = await file('empty.pcap', Buffer.alloc(0));
     expect(await readCapture(path, collector().sink)).toMatchObject({ format: null, error: 'empty file', packets: 0, truncated: false });

@@ -134,10 +134,11 @@ function handleReader(handle: FileHandle): (buffer: Buffer) => Promise<number> {
 /**
  * The chunks of a file descriptor, each valid until the next is asked for: a pipe or socket is
  * read through the event loop into one reused buffer, a terminal as a stream, anything else (a
- * file, /dev/null) on the thread pool into two. A read waiting on a pipe or terminal can be
- * given up; one on the thread pool could not, and would keep the process from ending.
+ * file, /dev/null) on the thread pool into two. A read waiting on a pipe or terminal is given up
+ * (and the descriptor closed) when `signal` is aborted; one on the thread pool could not be, and
+ * would keep the process from ending.
  */
-function descriptorChunks(fd: number, size: number): AsyncGenerator<Buffer> {
+function descriptorChunks(fd: number, size: number, signal: AbortSignal | undefined): AsyncGenerator<Buffer> {
   let pipe = false;
   try {
     const stat = fstatSync(fd);
@@ -145,8 +146,12 @@ function descriptorChunks(fd: number, size: number): AsyncGenerator<Buffer> {
   } catch {
     // Not open: the read says so.
   }
-  if (pipe) return socketChunks(fd, size);
-  if (isatty(fd)) return streamChunks(new TtyReadStream(fd));
+  if (pipe) return socketChunks(fd, size, signal);
+  if (isatty(fd)) {
+    const tty = new TtyReadStream(fd);
+    signal?.addEventListener('abort', () => tty.destroy(), { once: true });
+    return streamChunks(tty);
+  }
   return fileChunks(fdReader(fd), size);
 }
 
@@ -154,7 +159,7 @@ function descriptorChunks(fd: number, size: number): AsyncGenerator<Buffer> {
  * Reads a pipe or socket into one buffer, reused: the socket is paused from the moment a chunk
  * arrives until the next one is asked for, so that a chunk stays valid until then.
  */
-async function* socketChunks(fd: number, size: number): AsyncGenerator<Buffer> {
+async function* socketChunks(fd: number, size: number, signal: AbortSignal | undefined): AsyncGenerator<Buffer> {
   const buffer = Buffer.allocUnsafe(size);
   let chunk: Buffer | null = null;
   let ended = false;
@@ -184,6 +189,11 @@ async function* socketChunks(fd: number, size: number): AsyncGenerator<Buffer> {
     failure = err;
     notify();
   });
+  const stop = (): void => {
+    ended = true;
+    notify();
+  };
+  signal?.addEventListener('abort', stop, { once: true });
   try {
     for (;;) {
       if (chunk === null && !ended && failure === null) await new Promise<void>((resolve) => (wake = resolve));
@@ -198,6 +208,7 @@ async function* socketChunks(fd: number, size: number): AsyncGenerator<Buffer> {
       return;
     }
   } finally {
+    signal?.removeEventListener('abort', stop);
     socket.destroy();
   }
 }
@@ -338,7 +349,7 @@ export async function readCapture(source: string, sink: CaptureSink, options: Re
       } else {
         const stdin = options.stdin ?? process.stdin;
         if (typeof stdin === 'number') {
-          chunks = descriptorChunks(stdin, chunkSize);
+          chunks = descriptorChunks(stdin, chunkSize, signal);
         } else {
           input = stdin;
           chunks = streamChunks(stdin);
