@@ -100,6 +100,55 @@ function run(steps: Step[], limits: Partial<ConnectionLimits>) {
   return { outcomes, stats: table.stats, maxLive, maxPending, size: table.size, pendingAtEnd: table.pendingBytes };
 }
 
+describe('ConnectionTable lookup', () => {
+  // Addresses that share their first bytes, and the same port on both sides: a lookup must
+  // still tell connections and directions apart by the whole 4-tuple.
+  const address = (version: 4 | 6) =>
+    fc.tuple(fc.nat(2), fc.nat(2)).map(([x, y]) =>
+      version === 4 ? Buffer.from([10, 0, x, y]) : Buffer.from([0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, x, 0, 0, 0, y]),
+    );
+  const end = (version: 4 | 6) => fc.record({ address: address(version), port: fc.constantFrom(443, 50000) });
+  const packets = fc.constantFrom<4 | 6>(4, 6).chain((version) => fc.array(fc.tuple(end(version), end(version)), { minLength: 1, maxLength: 60 }));
+
+  it('finds the connection and direction of every packet by its whole 4-tuple', () => {
+    fc.assert(
+      fc.property(packets, (list) => {
+        const seen: Array<[number, number]> = [];
+        const table = new ConnectionTable((conn) => ({
+          segment: (dir) => seen.push([conn.id, dir]),
+          data: () => undefined,
+          gap: () => undefined,
+          wantsData: () => false,
+          closing: false,
+          close: () => undefined,
+        }));
+        // The model: connections by their 4-tuple as text, in the order of their first packet.
+        const model = new Map<string, number>();
+        const expected: Array<[number, number]> = [];
+        list.forEach(([src, dst], i) => {
+          const from = `${src.address.toString('hex')}:${src.port}`;
+          const to = `${dst.address.toString('hex')}:${dst.port}`;
+          const forward = model.get(`${from}>${to}`);
+          const backward = model.get(`${to}>${from}`);
+          if (forward !== undefined) expected.push([forward, 0]);
+          else if (backward !== undefined) expected.push([backward, 1]);
+          else {
+            model.set(`${from}>${to}`, model.size);
+            expected.push([model.size - 1, 0]);
+          }
+          const data = Buffer.concat([src.address, dst.address]);
+          const length = src.address.length;
+          const ip: IpPacket = { version: length === 4 ? 4 : 6, data, srcOffset: 0, dstOffset: length, protocol: 6, payloadOffset: data.length, payloadEnd: data.length, payloadLength: 0, hopLimit: 64, tunnel: null };
+          const tcp: TcpSegment = { srcPort: src.port, dstPort: dst.port, seq: 1, ack: 1, flags: 0x10, window: 1000, payloadOffset: data.length, payloadEnd: data.length, payloadLength: 0 };
+          table.segment(ip, tcp, i + 1, 1 + i);
+        });
+        expect(seen).toEqual(expected);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
 describe('ConnectionTable with ConnectionRecorder', () => {
   it('never throws on any sequence of segments, keeps within its limits, and closes every connection once', () => {
     fc.assert(
