@@ -1,5 +1,6 @@
 import type { IpPacket } from '../ip/types.js';
 import { ACK, RST, SYN, type TcpSegment } from '../tcp/segment.js';
+import { FinishedTuples } from './finished.js';
 import { DEFAULT_REASSEMBLY_LIMITS, DirectionStream, type PendingBudget, type ReassemblyLimits } from './reassembler.js';
 
 /** 0: sent by the endpoint that sent the connection's first packet; 1: the other way. */
@@ -97,14 +98,8 @@ export class ConnectionTable {
   /** Connections closing, oldest first. */
   private closing: Entry[] = [];
   private closingHead = 0;
-  /** 4-tuples of finished connections (as text), each with the serial number it was remembered under. */
-  private readonly finished = new Map<string, number>();
-  /**
-   * The same 4-tuples in a ring, by serial number modulo maxRemembered, to forget the oldest.
-   * (Taking the first of a Set whose front was deleted walks the deleted slots: slow.)
-   */
-  private readonly finishedRing: string[] = [];
-  private finishedSerial = 0;
+  /** 4-tuples of the last maxRemembered connections that closed. */
+  private readonly finished: FinishedTuples;
   private nextId = 0;
   readonly stats: ConnectionStats = { connections: 0, evicted: 0, portReuses: 0, lostGaps: 0, stragglers: 0 };
   private readonly limits: ConnectionLimits;
@@ -116,6 +111,7 @@ export class ConnectionTable {
     limits: Partial<ConnectionLimits> = {},
   ) {
     this.limits = { ...DEFAULT_CONNECTION_LIMITS, ...limits };
+    this.finished = new FinishedTuples(this.limits.maxRemembered);
   }
 
   segment(ip: IpPacket, tcp: TcpSegment, frame: number, time: number): void {
@@ -153,20 +149,12 @@ export class ConnectionTable {
       entry = undefined;
     }
     if (entry === undefined) {
-      if (this.finished.size > 0) {
-        const key = tupleText(
-          data.toString('latin1', ip.srcOffset, ip.srcOffset + addrLen),
-          tcp.srcPort,
-          data.toString('latin1', ip.dstOffset, ip.dstOffset + addrLen),
-          tcp.dstPort,
-        );
-        if (this.finished.has(key)) {
-          if (!synOnly) {
-            this.stats.stragglers++;
-            return;
-          }
-          this.finished.delete(key);
+      if (this.finished.has(hash, data, ip.srcOffset, ip.dstOffset, addrLen, tcp.srcPort, tcp.dstPort)) {
+        if (!synOnly) {
+          this.stats.stragglers++;
+          return;
         }
+        this.finished.forget(hash);
       }
       entry = this.create(hash, ip, tcp);
       dir = 0;
@@ -231,7 +219,8 @@ export class ConnectionTable {
           break;
         }
         this.retire(entry, 'closed');
-        this.remember(entry.conn);
+        const { conn } = entry;
+        this.finished.remember(entry.hash, conn.addressA, conn.portA, conn.addressB, conn.portB);
       }
       this.closingHead++;
     }
@@ -246,19 +235,6 @@ export class ConnectionTable {
       this.closing = this.closing.slice(this.closingHead).filter((e) => !e.retired);
       this.closingHead = 0;
     }
-  }
-
-  private remember(conn: TcpConnection): void {
-    const max = this.limits.maxRemembered;
-    if (max <= 0) return;
-    const key = tupleText(conn.addressA, conn.portA, conn.addressB, conn.portB);
-    const serial = this.finishedSerial++;
-    const slot = serial % max;
-    const oldest = this.finishedRing[slot];
-    // Forgotten only if it was not remembered again since (a later serial).
-    if (oldest !== undefined && this.finished.get(oldest) === serial - max) this.finished.delete(oldest);
-    this.finishedRing[slot] = key;
-    this.finished.set(key, serial);
   }
 
   private create(hash: number, ip: IpPacket, tcp: TcpSegment): Entry {
@@ -359,13 +335,6 @@ function matchDirection(conn: TcpConnection, buf: Buffer, src: number, dst: numb
   if (conn.portA === srcPort && conn.portB === dstPort && sameAddress(conn.addressA, buf, src) && sameAddress(conn.addressB, buf, dst)) return 0;
   if (conn.portA === dstPort && conn.portB === srcPort && sameAddress(conn.addressA, buf, dst) && sameAddress(conn.addressB, buf, src)) return 1;
   return -1;
-}
-
-/** The 4-tuple as text, the same in both directions. */
-function tupleText(addressA: string, portA: number, addressB: string, portB: number): string {
-  const a = addressA + String.fromCharCode(portA);
-  const b = addressB + String.fromCharCode(portB);
-  return a < b ? a + b : b + a;
 }
 
 function sameAddress(address: string, buf: Buffer, offset: number): boolean {
