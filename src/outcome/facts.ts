@@ -6,20 +6,23 @@ import type { ClientHelloFacts, Endpoint } from './types.js';
  * One shared, frozen copy per distinct value: the connections of a large capture repeat the same
  * few version lists, ALPN lists and host names thousands of times. Past `max` values the table
  * starts over, so a capture full of distinct values costs no more than one without sharing.
+ * Used as `find(key) ?? keep(key, value)`, so that the value is made only when it is new (and no
+ * function is made per call to make it).
  */
 export class Interner<T, K = string> {
   private readonly values = new Map<K, T>();
 
   constructor(private readonly max: number) {}
 
-  get(key: K, make: () => T): T {
-    let value = this.values.get(key);
-    if (value === undefined) {
-      if (this.values.size >= this.max) this.values.clear();
-      value = Object.freeze(make());
-      this.values.set(key, value);
-    }
-    return value;
+  find(key: K): T | undefined {
+    return this.values.get(key);
+  }
+
+  keep(key: K, value: T): T {
+    if (this.values.size >= this.max) this.values.clear();
+    const frozen = Object.freeze(value);
+    this.values.set(key, frozen);
+    return frozen;
   }
 }
 
@@ -31,12 +34,22 @@ const EMPTY_NUMBERS: readonly number[] = Object.freeze([]);
 const EMPTY_TEXTS: readonly string[] = Object.freeze([]);
 
 function numbers(list: readonly number[]): readonly number[] {
-  return list.length === 0 ? EMPTY_NUMBERS : numberLists.get(list.join(','), () => [...list]);
+  if (list.length === 0) return EMPTY_NUMBERS;
+  const key = list.join(',');
+  return numberLists.find(key) ?? numberLists.keep(key, [...list]);
 }
 
 function texts(list: readonly string[]): readonly string[] {
+  if (list.length === 0) return EMPTY_TEXTS;
   // Names are joined with a character that cannot occur in them unescaped (decoded names are text).
-  return list.length === 0 ? EMPTY_TEXTS : textLists.get(list.join('\u0000'), () => [...list]);
+  const key = list.join('\u0000');
+  return textLists.find(key) ?? textLists.keep(key, [...list]);
+}
+
+/** The name is decoded from its bytes, so the bytes (or the status, when there are none) identify it. */
+function serverName(sni: ServerName): ServerName {
+  const key = sni.hex ?? sni.status;
+  return serverNames.find(key) ?? serverNames.keep(key, { ...sni });
 }
 
 /**
@@ -44,7 +57,6 @@ function texts(list: readonly string[]): readonly string[] {
  * share are shared objects, frozen.
  */
 export function helloFacts(hello: ClientHello): ClientHelloFacts {
-  const sni = hello.serverName;
   return {
     format: hello.format,
     recordVersion: hello.recordVersion,
@@ -54,8 +66,7 @@ export function helloFacts(hello: ClientHello): ClientHelloFacts {
     cipherSuiteCount: hello.cipherSuites.length,
     // Not shared: clients that shuffle their extensions (Chrome) rarely send the same order twice.
     extensionTypes: hello.extensions.map((e) => e.type),
-    // The name is decoded from its bytes, so the bytes (or the status, when there are none) identify it.
-    serverName: serverNames.get(sni.hex ?? sni.status, () => ({ ...sni })),
+    serverName: serverName(hello.serverName),
     alpn: texts(hello.alpn),
     encryptedClientHello: hello.encryptedClientHello,
     complete: hello.complete,
@@ -72,17 +83,16 @@ const ipv6Addresses = new Interner<string>(65536);
  * address bytes one character per byte (latin1), as the stream stage keeps them.
  */
 export function addressText(bytes: string, version: 4 | 6): string {
-  const make = (): string => formatAddress(Buffer.from(bytes, 'latin1'), 0, version);
-  if (version === 6) return ipv6Addresses.get(bytes, make);
+  if (version === 6) return ipv6Addresses.find(bytes) ?? ipv6Addresses.keep(bytes, formatAddress(Buffer.from(bytes, 'latin1'), 0, 6));
   const key = ((bytes.charCodeAt(0) << 24) | (bytes.charCodeAt(1) << 16) | (bytes.charCodeAt(2) << 8) | bytes.charCodeAt(3)) >>> 0;
-  return ipv4Addresses.get(key, make);
+  return ipv4Addresses.find(key) ?? ipv4Addresses.keep(key, formatAddress(Buffer.from(bytes, 'latin1'), 0, 4));
 }
 
 const texts1 = new Interner<string>(4096);
 
 /** One shared copy of a text many connections repeat (a JA4 fingerprint). */
 export function sharedText(text: string): string {
-  return texts1.get(text, () => text);
+  return texts1.find(text) ?? texts1.keep(text, text);
 }
 
 /** Server endpoints by address, then port (no key text made per connection). */
@@ -111,9 +121,11 @@ export function sharedEndpoint(ip: string, port: number): Endpoint {
   return endpoint;
 }
 
-const serverHellos = new Interner<ServerHello>(1024);
+const serverHellos = new Interner<ServerHello, number>(1024);
 
 /** A ServerHello's facts, shared by the connections that got the same answer. */
 export function sharedServerHello(hello: ServerHello): ServerHello {
-  return serverHellos.get(`${hello.helloRetryRequest} ${hello.legacyVersion} ${hello.version} ${hello.cipherSuite}`, () => ({ ...hello }));
+  // The three 16-bit fields and the flag in one number (49 bits, exact in a double).
+  const key = ((hello.legacyVersion * 0x10000 + hello.version) * 0x10000 + hello.cipherSuite) * 2 + (hello.helloRetryRequest ? 1 : 0);
+  return serverHellos.find(key) ?? serverHellos.keep(key, { ...hello });
 }
