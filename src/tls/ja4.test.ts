@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { decodeClientHello } from './client-hello.js';
-import { ja4, ja4Alpn, ja4Raw } from './ja4.js';
+import { FingerprintCache, ja4, ja4Alpn, ja4Raw } from './ja4.js';
 import { decodeSslv2ClientHello } from './sslv2.js';
 import {
   alpnExtension,
@@ -190,10 +190,14 @@ describe('ja4: fingerprints remembered by their inputs', () => {
     });
     fc.assert(
       fc.property(fc.array(hello, { minLength: 1, maxLength: 40 }), (specs) => {
+        // Caches where every input, or every input of one length, has the same hash, and a tiny one.
+        const caches = [new FingerprintCache(4096, () => 7), new FingerprintCache(4096, (_, n) => n), new FingerprintCache(2)];
         for (const spec of specs) {
           const body = encodeClientHelloBody(spec);
           const decoded = decodeClientHello(body, 0, body.length, true);
-          expect(ja4(decoded, 'tcp')).toBe(fromRaw(ja4Raw(decoded, 'tcp')));
+          const expected = fromRaw(ja4Raw(decoded, 'tcp'));
+          expect(ja4(decoded, 'tcp')).toBe(expected);
+          for (const cache of caches) expect(ja4(decoded, 'tcp', cache)).toBe(expected);
         }
       }),
       { numRuns: 300 },

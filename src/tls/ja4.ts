@@ -109,16 +109,46 @@ function extensionsAndAlgorithms(p: Ja4Parts): string {
 
 /**
  * Fingerprints already made, by what they are made from (see inputs()): the hellos of a capture
- * come from a few client programs, and hashing is most of the cost of a fingerprint.
+ * come from a few client programs, and hashing is most of the cost of a fingerprint. Inputs are
+ * found by a hash of them, then compared in full, so no key text is made per hello; of two
+ * inputs with the same hash, the later is kept. Past `max` inputs it starts over.
  */
-const known = new Map<string, string>();
-const MAX_KNOWN = 4096;
+export class FingerprintCache {
+  private readonly entries = new Map<number, { inputs: Uint16Array; fingerprint: string }>();
+
+  constructor(
+    private readonly max: number,
+    private readonly hash: (units: Uint16Array, n: number) => number = unitsHash,
+  ) {}
+
+  /** The fingerprint made from inputs units[0, n), if it is here. */
+  find(units: Uint16Array, n: number): string | undefined {
+    const entry = this.entries.get(this.hash(units, n));
+    if (entry === undefined || entry.inputs.length !== n) return undefined;
+    for (let i = 0; i < n; i++) if (entry.inputs[i] !== units[i]) return undefined;
+    return entry.fingerprint;
+  }
+
+  keep(units: Uint16Array, n: number, fingerprint: string): void {
+    if (this.entries.size >= this.max) this.entries.clear();
+    this.entries.set(this.hash(units, n), { inputs: units.slice(0, n), fingerprint });
+  }
+}
+
+/** FNV-1a over 16-bit units, cut to a small integer (the fastest Map key). */
+function unitsHash(units: Uint16Array, n: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < n; i++) h = Math.imul(h ^ units[i]!, 0x01000193);
+  return h & 0x3fffffff;
+}
+
+const known = new FingerprintCache(4096);
 /** Longer lists (a hostile hello can hold thousands of values) are fingerprinted without the cache. */
 const MAX_KEY_LIST = 256;
 
 /**
- * Where a cache key is put together, one UTF-16 code unit per value: the lists are at most
- * MAX_KEY_LIST values, an ALPN value at most 255 bytes (510 hex digits).
+ * Where the inputs of a fingerprint are put together, one 16-bit unit per value: the lists are at
+ * most MAX_KEY_LIST values, an ALPN value at most 255 bytes (510 hex digits).
  */
 const keyUnits = new Uint16Array(4 * (MAX_KEY_LIST + 1) + 2 + 512);
 
@@ -143,14 +173,14 @@ function putKeyPart(values: readonly number[], n: number, sort: boolean): number
 }
 
 /**
- * A key that determines the fingerprint: the version inputs, the first ALPN value, the cipher
- * suites and extension types in sorted order (JA4 sorts them; some clients shuffle their
- * extensions) and the signature algorithms, GREASE left out as JA4 does. One string per hello,
- * made from a reused buffer. Null when a list is too long to be worth caching.
+ * Puts what determines the fingerprint in keyUnits and returns how many units it takes: the
+ * version inputs, the first ALPN value, the cipher suites and extension types in sorted order
+ * (JA4 sorts them; some clients shuffle their extensions) and the signature algorithms, GREASE
+ * left out as JA4 does. -1 when a list is too long to be worth caching.
  */
-function inputs(hello: ClientHello, transport: Ja4Transport): string | null {
+function inputs(hello: ClientHello, transport: Ja4Transport): number {
   const { cipherSuites, extensions, signatureAlgorithms, supportedVersions } = hello;
-  if (cipherSuites.length > MAX_KEY_LIST || extensions.length > MAX_KEY_LIST || signatureAlgorithms.length > MAX_KEY_LIST || supportedVersions.length > MAX_KEY_LIST) return null;
+  if (cipherSuites.length > MAX_KEY_LIST || extensions.length > MAX_KEY_LIST || signatureAlgorithms.length > MAX_KEY_LIST || supportedVersions.length > MAX_KEY_LIST) return -1;
   let n = 0;
   keyUnits[n++] = transport === 'tcp' ? 0x74 : 0x71;
   keyUnits[n++] = hello.legacyVersion;
@@ -165,22 +195,20 @@ function inputs(hello: ClientHello, transport: Ja4Transport): string | null {
   const alpn = hex !== undefined ? hex : hello.alpn[0];
   keyUnits[n++] = hex !== undefined ? 0x78 : alpn !== undefined ? 0x74 : 0x2d;
   if (alpn !== undefined) {
-    if (alpn.length > 510) return null;
+    if (alpn.length > 510) return -1;
     for (let i = 0; i < alpn.length; i++) keyUnits[n++] = alpn.charCodeAt(i);
   }
-  return String.fromCharCode.apply(null, keyUnits.subarray(0, n) as unknown as number[]);
+  return n;
 }
 
 /** The JA4 fingerprint of a ClientHello, e.g. "t13d1516h2_8daaf6152771_e5627efa2ab1". */
-export function ja4(hello: ClientHello, transport: Ja4Transport): string {
-  const key = inputs(hello, transport);
-  let fingerprint = key === null ? undefined : known.get(key);
+export function ja4(hello: ClientHello, transport: Ja4Transport, cache: FingerprintCache = known): string {
+  const n = inputs(hello, transport);
+  if (n < 0) return makeJa4(hello, transport);
+  let fingerprint = cache.find(keyUnits, n);
   if (fingerprint === undefined) {
     fingerprint = makeJa4(hello, transport);
-    if (key !== null) {
-      if (known.size >= MAX_KNOWN) known.clear();
-      known.set(key, fingerprint);
-    }
+    cache.keep(keyUnits, n, fingerprint);
   }
   return fingerprint;
 }
