@@ -1,10 +1,6 @@
 import { fstatSync, read, readSync } from 'node:fs';
-import { type OnReadOpts, Socket, type SocketConstructorOpts } from 'node:net';
-import { isatty, ReadStream as TtyReadStream } from 'node:tty';
+import type { OnReadOpts, SocketConstructorOpts } from 'node:net';
 import { open, type FileHandle } from 'node:fs/promises';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
 import { createCaptureDecoder } from './decoder.js';
 import { inflatedFileChunks, InflateError } from './inflate.js';
 import type { CaptureLimits, CaptureSink, CaptureSummary } from './types.js';
@@ -138,7 +134,7 @@ function handleReader(handle: FileHandle): (buffer: Buffer) => Promise<number> {
  * (and the descriptor closed) when `signal` is aborted; one on the thread pool could not be, and
  * would keep the process from ending.
  */
-function descriptorChunks(fd: number, size: number, signal: AbortSignal | undefined): AsyncGenerator<Buffer> {
+async function descriptorChunks(fd: number, size: number, signal: AbortSignal | undefined): Promise<AsyncGenerator<Buffer>> {
   let pipe = false;
   try {
     const stat = fstatSync(fd);
@@ -147,6 +143,8 @@ function descriptorChunks(fd: number, size: number, signal: AbortSignal | undefi
     // Not open: the read says so.
   }
   if (pipe) return socketChunks(fd, size, signal);
+  // Loaded only here: most runs read a file, and every module loaded delays the start.
+  const { isatty, ReadStream: TtyReadStream } = await import('node:tty');
   if (isatty(fd)) {
     const tty = new TtyReadStream(fd);
     signal?.addEventListener('abort', () => tty.destroy(), { once: true });
@@ -160,6 +158,7 @@ function descriptorChunks(fd: number, size: number, signal: AbortSignal | undefi
  * arrives until the next one is asked for, so that a chunk stays valid until then.
  */
 async function* socketChunks(fd: number, size: number, signal: AbortSignal | undefined): AsyncGenerator<Buffer> {
+  const { Socket } = await import('node:net');
   const buffer = Buffer.allocUnsafe(size);
   let chunk: Buffer | null = null;
   let ended = false;
@@ -349,7 +348,7 @@ export async function readCapture(source: string, sink: CaptureSink, options: Re
       } else {
         const stdin = options.stdin ?? process.stdin;
         if (typeof stdin === 'number') {
-          chunks = descriptorChunks(stdin, chunkSize, signal);
+          chunks = await descriptorChunks(stdin, chunkSize, signal);
         } else {
           input = stdin;
           chunks = streamChunks(stdin);
@@ -424,6 +423,7 @@ async function readStream(chunks: AsyncGenerator<Buffer>, chunkSize: number, pus
     }
     if (isGzip(head)) {
       gzip = true;
+      const [{ createGunzip }, { Readable }, { pipeline }] = await Promise.all([import('node:zlib'), import('node:stream'), import('node:stream/promises')]);
       const gunzip = createGunzip({ chunkSize });
       const feeding = pipeline(Readable.from(copied(head, chunks)), gunzip).then(
         () => null,

@@ -2,12 +2,8 @@ import { BlockList, isIP } from 'node:net';
 import { open } from 'node:fs/promises';
 import { CaptureOpenError } from '../capture/input.js';
 import { escapeText } from '../report/escape.js';
-import { renderHtml } from '../report/html.js';
-import { renderMarkdown } from '../report/markdown.js';
 import { reportJsonPieces } from '../report/json.js';
 import { buildReport, clientJsons, connectionJsons, reportWithoutLists, type CaptureFacts } from '../report/model.js';
-import { redactReport } from '../report/redact.js';
-import { renderText } from '../report/text.js';
 import { type CollectLimits, OutcomeCollector } from '../verdict/collect.js';
 import { judge } from '../verdict/verdicts.js';
 import { analyzeCapture } from './pipeline.js';
@@ -106,15 +102,16 @@ export async function runAnalyze(options: AnalyzeOptions, io: Io, version: strin
   // so that a large capture's report never exists whole; redaction needs the whole report first.
   const streamed = options.format === 'json' && !redacting;
   const built = streamed ? reportWithoutLists(version, captures, verdicts) : buildReport(version, captures, verdicts);
-  const report = redacting ? redactReport(built, { sni: options.redactSni === true }) : built;
+  // Redaction and each renderer are loaded only when asked for: every module loaded delays the start.
+  const report = redacting ? (await import('../report/redact.js')).redactReport(built, { sni: options.redactSni === true }) : built;
   const text: Iterable<string> =
     options.format === 'json'
       ? reportJsonPieces(report, streamed ? { clients: clientJsons(verdicts), connections: connectionJsons(verdicts) } : report)
       : options.format === 'markdown'
-        ? [renderMarkdown(report)]
+        ? [(await import('../report/markdown.js')).renderMarkdown(report)]
         : options.format === 'html'
-          ? [renderHtml(report)]
-          : [renderText(report, { color: options.color && options.output === null })];
+          ? [(await import('../report/html.js')).renderHtml(report)]
+          : [(await import('../report/text.js')).renderText(report, { color: options.color && options.output === null })];
   if (options.output !== null) await writeToFile(options.output, text);
   else await writeToStream(io.stdout, text);
   if (interrupted()) return EXIT_INTERRUPTED;
