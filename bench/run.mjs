@@ -564,10 +564,14 @@ async function runInput(input, opts, env) {
 
   const floorRuns = [];
   const sniRuns = [];
+  const tsharkRuns = [];
+  const tsharkCount = env.tshark && !input.stream ? opts.tsharkRuns : 0;
   let checked = null;
-  for (let i = 1; i <= runs; i++) {
+  // The tools take turns, run by run, so that each ratio compares runs made in the same minutes
+  // (the speed of a shared machine drifts).
+  for (let i = 1; i <= Math.max(runs, tsharkCount); i++) {
     // the floor
-    {
+    if (i <= runs) {
       const r = await launch(process.execPath, [FLOOR, source], 'collect');
       let ok = !failed(r, [0]);
       let out = null;
@@ -585,7 +589,7 @@ async function runInput(input, opts, env) {
       log(`  run ${i}/${runs} floor     ${ok ? `${fmtSec(r.wall)} s, ${r.time ? `${(r.time.rssKiB / 1024).toFixed(0)} MiB` : '? MiB'}` : 'FAILED'}`);
     }
     // sni-pcap
-    if (env.cli) {
+    if (env.cli && i <= runs) {
       const args = [CLI, 'analyze', source, '--format', 'json', ...INGRESS.flatMap((a) => ['--ingress', a])];
       const r = await launch(process.execPath, args, 'scan');
       let ok = !failed(r, [0, 1]);
@@ -620,22 +624,19 @@ async function runInput(input, opts, env) {
         `  run ${i}/${runs} sni-pcap  ${ok ? `${fmtSec(r.wall)} s, ${r.time ? `${(r.time.rssKiB / 1024).toFixed(0)} MiB` : '? MiB'}, report ${fmtBytes(r.stdout.total)}${problems ? (problems.length ? ', MISMATCH' : ', matches truth') : ''}` : 'FAILED'}`,
       );
     }
-  }
-  result.tools.floor = { runs: floorRuns, ...summarize(floorRuns) };
-  if (env.cli) result.tools['sni-pcap'] = { runs: sniRuns, ...summarize(sniRuns), truthCheck: checked === null ? 'not checked' : checked.length === 0 ? 'match' : 'mismatch', mismatches: checked ?? [] };
-
-  if (env.tshark && !input.stream && opts.tsharkRuns > 0) {
-    const tsharkRuns = [];
-    for (let i = 1; i <= opts.tsharkRuns; i++) {
+    // tshark
+    if (i <= tsharkCount) {
       const args = ['-r', source, ...(opts.tsharkOoo ? ['-o', 'tcp.reassemble_out_of_order:TRUE'] : []), '-Y', TSHARK_FILTER, '-T', 'fields', ...TSHARK_FIELDS.flatMap((f) => ['-e', f])];
       const r = await timedRun('tshark', args, { stdout: 'null' });
       const ok = !failed(r, [0]);
       if (!ok) warn(describeFailure('tshark', r));
       tsharkRuns.push(record(r, ok));
-      log(`  run ${i}/${opts.tsharkRuns} tshark    ${ok ? `${fmtSec(r.wall)} s, ${r.time ? `${(r.time.rssKiB / 1024).toFixed(0)} MiB` : '? MiB'}` : 'FAILED'}`);
+      log(`  run ${i}/${tsharkCount} tshark    ${ok ? `${fmtSec(r.wall)} s, ${r.time ? `${(r.time.rssKiB / 1024).toFixed(0)} MiB` : '? MiB'}` : 'FAILED'}`);
     }
-    result.tools.tshark = { runs: tsharkRuns, ...summarize(tsharkRuns), ooo: opts.tsharkOoo };
   }
+  result.tools.floor = { runs: floorRuns, ...summarize(floorRuns) };
+  if (env.cli) result.tools['sni-pcap'] = { runs: sniRuns, ...summarize(sniRuns), truthCheck: checked === null ? 'not checked' : checked.length === 0 ? 'match' : 'mismatch', mismatches: checked ?? [] };
+  if (tsharkCount > 0) result.tools.tshark = { runs: tsharkRuns, ...summarize(tsharkRuns), ooo: opts.tsharkOoo };
 
   loadTruth();
   result.bytes = truth?.file_bytes ?? (input.stream ? null : fs.statSync(abs(rel(input.file))).size);
