@@ -5,8 +5,8 @@ const WORDS = 10;
  * The 4-tuples of the last `max` finished connections, so that their stragglers (late ACKs, a
  * retransmitted RST) are not taken for new connections. Nothing is allocated per tuple: a tuple
  * is found by the connection table's hash of it in a map of numbers, and its words are kept in
- * a ring of typed arrays, where the oldest is overwritten. Tens of thousands of key strings
- * (the way before) cost their making, and the garbage collector's time as they aged.
+ * a ring of typed arrays, where the oldest is overwritten. A key string per connection would
+ * cost its making, and the garbage collector's time as tens of thousands of them aged.
  *
  * One tuple is kept per hash: a newer tuple with the same hash replaces the older, which is then
  * forgotten early, as if it had aged out. A tuple is only ever reported remembered when its words
