@@ -201,7 +201,10 @@ function inputs(hello: ClientHello, transport: Ja4Transport): number {
   return n;
 }
 
-/** The JA4 fingerprint of a ClientHello, e.g. "t13d1516h2_8daaf6152771_e5627efa2ab1". */
+/**
+ * The JA4 fingerprint of a ClientHello, e.g. "t13d1516h2_8daaf6152771_e5627efa2ab1". The
+ * fingerprints already made are kept in `cache` (the module's own unless a test gives another).
+ */
 export function ja4(hello: ClientHello, transport: Ja4Transport, cache: FingerprintCache = known): string {
   const n = inputs(hello, transport);
   if (n < 0) return makeJa4(hello, transport);
