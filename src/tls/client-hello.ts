@@ -34,17 +34,17 @@ export interface ClientHelloContext {
 type Need = 'ok' | 'cut' | 'overrun';
 
 /**
- * Decodes a ClientHello body in buf[offset, end). With `complete` false the window is a prefix of
- * the body (cut by a gap, the snap length or the end of the capture): fields are decoded as far as
- * the bytes go, and a server_name extension that was not reached gives status 'unknown'.
- */
-/**
  * The extension types met so far in the hello being decoded, one bit per type, to spot duplicates
  * without a Set per hello. All zero between calls (decoding is synchronous).
  */
 const seenTypes = new Uint32Array(65536 / 32);
 const NO_RANDOM = Buffer.alloc(0);
 
+/**
+ * Decodes a ClientHello body in buf[offset, end). With `complete` false the window is a prefix of
+ * the body (cut by a gap, the snap length or the end of the capture): fields are decoded as far as
+ * the bytes go, and a server_name extension that was not reached gives status 'unknown'.
+ */
 export function decodeClientHello(
   buf: Buffer,
   offset: number,
