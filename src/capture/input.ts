@@ -77,9 +77,8 @@ async function* streamChunks(input: AsyncIterable<unknown>): AsyncGenerator<Buff
  * Reads a named pipe, device or file descriptor into two buffers, reused in turn: each chunk is
  * valid until the next one is asked for. While the caller decodes one chunk, the next is read
  * into the other buffer on libuv's thread pool, so that a slow writer never blocks the event
- * loop. Reusing the
- * buffers (rather than a fresh one per read) keeps the kernel from faulting in new pages for
- * every megabyte, which is most of the cost of a plain read.
+ * loop. Reusing the buffers (rather than a fresh one per read) keeps the kernel from faulting in
+ * new pages for every megabyte, which is most of the cost of a plain read.
  */
 async function* fileChunks(readInto: (buffer: Buffer) => Promise<number>, size: number): AsyncGenerator<Buffer> {
   const buffers = [Buffer.allocUnsafe(size), Buffer.allocUnsafe(size)];
@@ -121,10 +120,6 @@ async function readBlocking(fd: number, buffer: Buffer, push: (chunk: Buffer) =>
       if (signal?.aborted === true) return;
     }
   }
-}
-
-function handleReader(handle: FileHandle): (buffer: Buffer) => Promise<number> {
-  return async (buffer) => (await handle.read(buffer, 0, buffer.length, null)).bytesRead;
 }
 
 /**
@@ -212,7 +207,10 @@ async function* socketChunks(fd: number, size: number, signal: AbortSignal | und
   }
 }
 
-/** Reads from a file descriptor (a file, a device: never a pipe, see descriptorChunks) on the thread pool. */
+/**
+ * Reads from a file descriptor on the thread pool: a file or a device from stdin (never a pipe,
+ * see descriptorChunks), or a named pipe opened by its path (its file handle owns the descriptor).
+ */
 function fdReader(fd: number): (buffer: Buffer) => Promise<number> {
   return (buffer) => new Promise((resolve, reject) => read(fd, buffer, 0, buffer.length, null, (err, n) => (err === null ? resolve(n) : reject(err))));
 }
@@ -344,7 +342,7 @@ export async function readCapture(source: string, sink: CaptureSink, options: Re
       let input: NodeJS.ReadableStream | null = null;
       let chunks: AsyncGenerator<Buffer>;
       if (handle !== null) {
-        chunks = fileChunks(handleReader(handle), chunkSize);
+        chunks = fileChunks(fdReader(handle.fd), chunkSize);
       } else {
         const stdin = options.stdin ?? process.stdin;
         if (typeof stdin === 'number') {
