@@ -3,6 +3,7 @@ import { open } from 'node:fs/promises';
 import { CaptureOpenError } from '../capture/input.js';
 import { escapeText } from '../report/escape.js';
 import { reportJsonPieces } from '../report/json.js';
+import { thousands } from '../report/numbers.js';
 import { buildReport, clientJsons, connectionJsons, reportWithoutLists, type CaptureFacts } from '../report/model.js';
 import { type CollectLimits, OutcomeCollector } from '../verdict/collect.js';
 import { judge } from '../verdict/verdicts.js';
@@ -75,7 +76,7 @@ export async function runAnalyze(options: AnalyzeOptions, io: Io, version: strin
       facts = await analyzeCapture(source, index, (o) => collector.add(o), {
         stdin: options.stdinFd ?? io.stdin,
         signal: options.signal,
-        progress: options.progress ? (frames) => io.stderr.write(`\r${escapeText(source)}: ${frames.toLocaleString('en-US')} frames`) : undefined,
+        progress: options.progress ? (frames) => io.stderr.write(`\r${escapeText(source)}: ${thousands(frames)} frames`) : undefined,
       });
     } catch (err) {
       if (err instanceof CaptureOpenError) {

@@ -1,6 +1,7 @@
 import Table from 'cli-table3';
 import { isIP } from 'node:net';
 import { escapeMarkdown, escapeText } from '../report/escape.js';
+import { thousands } from '../report/numbers.js';
 import { type LogClientJson, type LogSourceJson, type LogsReport, logsNextSteps } from './report.js';
 
 const STYLE = { red: '\x1b[31m', yellow: '\x1b[33m', bold: '\x1b[1m', reset: '\x1b[0m' };
@@ -8,14 +9,14 @@ const STYLE = { red: '\x1b[31m', yellow: '\x1b[33m', bold: '\x1b[1m', reset: '\x
 /** One line about a source: what was read and what was skipped. */
 export function sourceLine(s: LogSourceJson): string {
   const skipped = s.skipped.notJson + s.skipped.invalidJson + s.skipped.notAccessLog + s.skipped.tooLong;
-  const parts = [`${s.lines.toLocaleString('en-US')} lines`, `${s.entries.toLocaleString('en-US')} access-log entries`];
+  const parts = [`${thousands(s.lines)} lines`, `${thousands(s.entries)} access-log entries`];
   if (skipped > 0) {
     const why: string[] = [];
     if (s.skipped.notJson > 0) why.push(`${s.skipped.notJson} not JSON`);
     if (s.skipped.invalidJson > 0) why.push(`${s.skipped.invalidJson} invalid JSON`);
     if (s.skipped.notAccessLog > 0) why.push(`${s.skipped.notAccessLog} other JSON`);
     if (s.skipped.tooLong > 0) why.push(`${s.skipped.tooLong} too long`);
-    parts.push(`${skipped.toLocaleString('en-US')} other lines skipped (${why.join(', ')})`);
+    parts.push(`${thousands(skipped)} other lines skipped (${why.join(', ')})`);
   }
   if (s.kubectlPrefixes > 0 || s.kubectlTimestamps > 0) parts.push('kubectl prefixes stripped');
   if (s.gzip) parts.push('gzip');
@@ -27,7 +28,7 @@ export function logsWarnings(report: LogsReport): string[] {
   const w: string[] = [];
   for (const s of report.sources) if (s.error !== null) w.push(`${s.file}: reading stopped early: ${s.error}`);
   const o = report.summary.overflow;
-  if (o.entries > 0) w.push(`more than ${o.maxClients.toLocaleString('en-US')} clients: ${o.entries} entries of further clients are counted in the totals only`);
+  if (o.entries > 0) w.push(`more than ${thousands(o.maxClients)} clients: ${o.entries} entries of further clients are counted in the totals only`);
   if (report.summary.withoutAddress > 0) w.push(`${report.summary.withoutAddress} entries have no client address (counted in the totals only)`);
   return w;
 }

@@ -3,6 +3,7 @@ import { attachments, countsLine, type Finding, findings, nextSteps } from './fi
 import { endpointText, ladderOf, ladderSvg } from './ladder.js';
 import type { CaptureJson, ClientHelloJson, Report } from './model.js';
 import { extensionName } from './names.js';
+import { thousands } from './numbers.js';
 import { isoTime } from './time.js';
 
 /** Findings drawn with a ladder; the rest are listed by title only. */
@@ -94,7 +95,7 @@ function captureSection(report: Report): string[] {
       ['Format', h(format)],
       ['Link types', h(links)],
       ['Time span', h(timeSpan(c))],
-      ['Packets', `${c.packets.toLocaleString('en-US')} (${c.tcpPackets.toLocaleString('en-US')} TCP)`],
+      ['Packets', `${thousands(c.packets)} (${thousands(c.tcpPackets)} TCP)`],
       ['Dropped', c.drops === null ? 'unknown (not recorded in the file)' : String(c.drops)],
       ['TCP connections', String(c.connections)],
     ];

@@ -1,5 +1,6 @@
 import Table from 'cli-table3';
 import { escapeText } from './escape.js';
+import { thousands } from './numbers.js';
 import { type Finding, findings, nextSteps } from './findings.js';
 import type { CaptureJson, Report } from './model.js';
 import { isoTime } from './time.js';
@@ -66,7 +67,7 @@ export function captureLine(c: CaptureJson): string {
   const parts = [
     c.format === null ? 'unreadable' : c.format + (c.gzip ? ' (gzip)' : ''),
     c.linkTypes.map((l) => l.name).join('+') || 'no interfaces',
-    `${c.packets.toLocaleString('en-US')} packets`,
+    `${thousands(c.packets)} packets`,
   ];
   if (c.firstTime !== null && c.lastTime !== null) {
     parts.push(`${isoTime(c.firstTime)} + ${(c.lastTime - c.firstTime).toFixed(3)} s`);
