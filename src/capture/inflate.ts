@@ -49,12 +49,15 @@ interface WorkerInput {
 /**
  * The worker's side, run from its source text (so that it needs no file of its own): reads the
  * file in pieces of `pieceSize` bytes from the start, decompresses them with zlib, and copies each
- * output chunk into a free slot of the shared buffer, waiting while all slots are taken.
+ * output chunk into a free slot of the shared buffer, waiting while all slots are taken. The
+ * modules it uses are passed in by the source text's call (see WORKER_SOURCE): a `require` in
+ * this function's body would be rewritten by the bundler, and then mean nothing in the worker.
  */
-function inflateInWorker(): void {
-  const { workerData } = require('node:worker_threads') as typeof import('node:worker_threads');
-  const { read } = require('node:fs') as typeof import('node:fs');
-  const { createGunzip } = require('node:zlib') as typeof import('node:zlib');
+function inflateInWorker(
+  { workerData }: typeof import('node:worker_threads'),
+  { read }: typeof import('node:fs'),
+  { createGunzip }: typeof import('node:zlib'),
+): void {
   const input = workerData as WorkerInput;
   const { fd, chunkSize, pieceSize, control, message, cells: c, states: s } = input;
   const out = new Uint8Array(input.data);
@@ -112,7 +115,7 @@ function inflateInWorker(): void {
   fill(0);
 }
 
-const WORKER_SOURCE = `(${inflateInWorker.toString()})()`;
+const WORKER_SOURCE = `(${inflateInWorker.toString()})(require('node:worker_threads'), require('node:fs'), require('node:zlib'))`;
 
 /**
  * The decompressed content of a gzip file, in chunks of at most `chunkSize` bytes, decompressed on
