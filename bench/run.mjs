@@ -248,7 +248,7 @@ function warmPageCache(file) {
  * Returns an error message, or null.
  */
 function snapshotCli() {
-  if (!exists('dist/cli/main.js')) return 'dist/cli/main.js is missing (npm run build has not succeeded)';
+  if (!exists('dist/app/main.js')) return 'dist/app/main.js is missing (npm run build has not succeeded)';
   fs.rmSync(abs(CLI_SNAPSHOT), { recursive: true, force: true });
   for (const part of ['bin', 'dist', 'package.json']) fs.cpSync(abs(part), abs(`${CLI_SNAPSHOT}/${part}`), { recursive: true });
   const r = spawnSync(process.execPath, [CLI, '--version'], { cwd: ROOT, encoding: 'utf8' });

@@ -199,7 +199,7 @@ describe('analyze on a worker thread (as the process runs it)', () => {
   }, 60_000);
 
   it('reports a worker that runs out of memory as an error, not a crash', async () => {
-    const { runAnalyzeOnWorker } = (await import(join(ROOT, 'dist/cli/worker.js'))) as typeof import('../src/cli/worker.js');
+    const { runAnalyzeOnWorker } = (await import(join(ROOT, 'dist/app/worker.js'))) as typeof import('../src/cli/worker.js');
     const options = { captures: [BIG], ingress: [], format: 'json' as const, output: null, color: false, progress: false };
     const io = { stdout: new PassThrough(), stderr: new PassThrough(), stdin: new PassThrough() };
     const run = runAnalyzeOnWorker(options, io, '0.0.0', { maxOldGenerationSizeMb: 2, maxYoungGenerationSizeMb: 1 });
