@@ -1,8 +1,8 @@
 import Table from 'cli-table3';
 import { escapeText } from './escape.js';
-import { thousands } from './numbers.js';
 import { type Finding, findings, nextSteps } from './findings.js';
 import type { CaptureJson, Report } from './model.js';
+import { thousands } from './numbers.js';
 import { isoTime } from './time.js';
 
 export interface TextOptions {
