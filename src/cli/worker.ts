@@ -25,9 +25,9 @@ export type FromWorker =
  * collects it (it does from a limit of 2 GB up): a gigabyte of handshakes then peaked above
  * 300 MB. Under a 512 MB limit it grows by at most 1.4 times (1.6 under 1 GB: 6 MiB more at the
  * peak, 4 % less CPU), and 4 MB semi-spaces (a young generation of 12 MB instead of 48) hold less
- * of what the connections of the moment allocate: 10 MiB less at the peak, at no cost measured. What the analysis keeps is bounded well below
- * the limit (a flood of 2 million SYNs fits); a capture that still reached it would end the
- * worker, not the process, and be reported as such.
+ * of what the connections of the moment allocate: 10 MiB less at the peak, at no cost measured.
+ * What the analysis keeps is bounded well below the limit (a flood of 2 million SYNs fits); a
+ * capture that still reached it would end the worker, not the process, and be reported as such.
  */
 export const WORKER_HEAP = { maxOldGenerationSizeMb: 512, maxYoungGenerationSizeMb: 12 };
 
