@@ -1,5 +1,5 @@
 import type { IpPacket } from '../ip/types.js';
-import { ACK, RST, SYN, type TcpSegment } from '../tcp/segment.js';
+import { ACK, FIN, RST, SYN, type TcpSegment } from '../tcp/segment.js';
 import { FinishedTuples } from './finished.js';
 import { DEFAULT_REASSEMBLY_LIMITS, DirectionStream, type PendingBudget, type ReassemblyLimits } from './reassembler.js';
 
@@ -31,7 +31,10 @@ export interface ConnectionObserver {
   gap(dir: Direction, cause: 'lost' | 'snaplen'): void;
   /** False once this direction's bytes are of no more use: they are then not reassembled at all. */
   wantsData(dir: Direction): boolean;
-  /** True once the connection was reset or both sides sent FIN: it is let go after a short linger. */
+  /**
+   * True once the connection was reset or both sides sent FIN: it is let go after a short linger.
+   * Asked after each segment with FIN or RST set, the only ones that can make it true.
+   */
   readonly closing: boolean;
   /** The connection ends: closed, replaced by a new one on the same ports, evicted, or end of capture. */
   close(reason: CloseReason): void;
@@ -72,6 +75,16 @@ export interface ConnectionStats {
 
 interface Entry {
   hash: number;
+  /**
+   * The 4-tuple's ports, address length and the first four bytes of each address (as
+   * readInt32LE reads them), copied from `conn`: most packets are matched on these alone, without
+   * reaching for the connection and its address text.
+   */
+  portA: number;
+  portB: number;
+  addressLength: number;
+  wordA: number;
+  wordB: number;
   conn: TcpConnection;
   observer: ConnectionObserver;
   streams: [DirectionStream, DirectionStream];
@@ -126,7 +139,7 @@ export class ConnectionTable {
     if (bucket !== undefined) {
       if (Array.isArray(bucket)) {
         for (const e of bucket) {
-          const d = matchDirection(e.conn, data, ip.srcOffset, ip.dstOffset, addrLen, tcp.srcPort, tcp.dstPort);
+          const d = matchDirection(e, data, ip.srcOffset, ip.dstOffset, addrLen, tcp.srcPort, tcp.dstPort);
           if (d >= 0) {
             entry = e;
             dir = d as Direction;
@@ -134,7 +147,7 @@ export class ConnectionTable {
           }
         }
       } else {
-        const d = matchDirection(bucket.conn, data, ip.srcOffset, ip.dstOffset, addrLen, tcp.srcPort, tcp.dstPort);
+        const d = matchDirection(bucket, data, ip.srcOffset, ip.dstOffset, addrLen, tcp.srcPort, tcp.dstPort);
         if (d >= 0) {
           entry = bucket;
           dir = d as Direction;
@@ -179,7 +192,7 @@ export class ConnectionTable {
       );
       if (!entry.observer.wantsData(dir)) stream.discard();
     }
-    if (entry.closingSince < 0 && entry.observer.closing) {
+    if ((tcp.flags & (FIN | RST)) !== 0 && entry.closingSince < 0 && entry.observer.closing) {
       entry.closingSince = time;
       this.closing.push(entry);
     }
@@ -271,7 +284,20 @@ export class ConnectionTable {
       new DirectionStream(observer, 0, this.limits, this.pending),
       new DirectionStream(observer, 1, this.limits, this.pending),
     ];
-    const entry: Entry = { hash, conn, observer, streams, packets: 0, closingSince: -1, retired: false };
+    const entry: Entry = {
+      hash,
+      portA: conn.portA,
+      portB: conn.portB,
+      addressLength: addrLen,
+      wordA: ip.data.readInt32LE(ip.srcOffset),
+      wordB: ip.data.readInt32LE(ip.dstOffset),
+      conn,
+      observer,
+      streams,
+      packets: 0,
+      closingSince: -1,
+      retired: false,
+    };
     const bucket = this.buckets.get(hash);
     if (bucket === undefined) this.buckets.set(hash, entry);
     else if (Array.isArray(bucket)) bucket.push(entry);
@@ -330,10 +356,17 @@ function tupleHash(buf: Buffer, src: number, dst: number, len: number, srcPort: 
 }
 
 /** 0 when the packet goes from A to B, 1 from B to A, -1 when it is another connection. */
-function matchDirection(conn: TcpConnection, buf: Buffer, src: number, dst: number, len: number, srcPort: number, dstPort: number): number {
-  if (conn.addressA.length !== len) return -1;
-  if (conn.portA === srcPort && conn.portB === dstPort && sameAddress(conn.addressA, buf, src) && sameAddress(conn.addressB, buf, dst)) return 0;
-  if (conn.portA === dstPort && conn.portB === srcPort && sameAddress(conn.addressA, buf, dst) && sameAddress(conn.addressB, buf, src)) return 1;
+function matchDirection(e: Entry, buf: Buffer, src: number, dst: number, len: number, srcPort: number, dstPort: number): number {
+  if (e.addressLength !== len) return -1;
+  const srcWord = buf.readInt32LE(src);
+  const dstWord = buf.readInt32LE(dst);
+  const v4 = len === 4;
+  if (e.portA === srcPort && e.portB === dstPort && e.wordA === srcWord && e.wordB === dstWord) {
+    if (v4 || (sameAddress(e.conn.addressA, buf, src) && sameAddress(e.conn.addressB, buf, dst))) return 0;
+  }
+  if (e.portA === dstPort && e.portB === srcPort && e.wordA === dstWord && e.wordB === srcWord) {
+    if (v4 || (sameAddress(e.conn.addressA, buf, dst) && sameAddress(e.conn.addressB, buf, src))) return 1;
+  }
   return -1;
 }
 
