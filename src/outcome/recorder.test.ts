@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TcpConnection } from '../stream/connections.js';
 import { ACK, FIN, PSH, RST, SYN } from '../tcp/segment.js';
+import { clientHelloRecord, encodeServerHelloBody, handshakeMessage, records } from '../tls/testing/encode.js';
 import { ConnectionRecorder } from './recorder.js';
 import type { ConnectionOutcome } from './types.js';
 
@@ -56,5 +57,37 @@ describe('ConnectionRecorder handshakeAck', () => {
     expect(o.sideEvidence).toBe('syn-ack');
     expect(o.client.port).toBe(443); // direction 1 (portB's sender) is the client here
     expect(o.handshakeAck?.frame).toBe(2);
+  });
+});
+
+describe('ConnectionRecorder reading', () => {
+  const clientHello = clientHelloRecord({ cipherSuites: [0x1301], extensions: [] });
+  const serverHello = records(22, handshakeMessage(2, encodeServerHelloBody({ cipherSuite: 0x1301 })), 0x0303);
+
+  it('wants no more bytes once both hellos are read, and ignores bytes already on their way', () => {
+    let out: ConnectionOutcome | null = null;
+    const r = new ConnectionRecorder(conn, 0, (o) => {
+      out = o;
+    });
+    r.segment(0, SYN, 100, 0, 1, 0.001);
+    r.segment(1, SYN | ACK, 500, 101, 2, 0.002);
+    r.data(0, clientHello, 3, 0.003);
+    expect([r.wantsData(0), r.wantsData(1)]).toEqual([true, true]);
+    r.data(1, serverHello, 4, 0.004);
+    expect([r.wantsData(0), r.wantsData(1)]).toEqual([false, false]);
+    // Held bytes delivered in one go after reading stopped: another ClientHello is not counted.
+    r.data(0, clientHello, 5, 0.005);
+    r.close('closed');
+    const o = out as ConnectionOutcome | null;
+    expect(o?.clientHelloCount).toBe(1);
+    expect(o?.serverHello?.at.firstFrame).toBe(4);
+  });
+
+  it('stops wanting a direction whose bytes are not TLS', () => {
+    const r = new ConnectionRecorder(conn, 0, () => undefined);
+    // Past the prefix the reader scans for a TLS record (16 KiB) without finding one.
+    r.data(0, Buffer.from('GET / HTTP/1.1\r\nHost: example\r\n\r\n'.repeat(600)), 1, 0.001);
+    expect(r.wantsData(0)).toBe(false);
+    expect(r.wantsData(1)).toBe(true);
   });
 });

@@ -17,7 +17,6 @@ class Side {
   /** Sequence number of the first SYN. */
   synSeq = 0;
   reader: TlsStreamReader | null = null;
-  readerDone = false;
   hello: ClientHelloSeen | null = null;
   helloCount = 0;
   serverHello: { hello: ServerHello; at: Position } | null = null;
@@ -49,6 +48,11 @@ export class ConnectionRecorder implements ConnectionObserver {
   private ackTime = 0;
   /** Which direction spoke TLS first, to order ClientHello vs ServerHello evidence. */
   private firstHelloDir: Direction | null = null;
+  /**
+   * Bit `dir` set while that direction's bytes are still read. A field of its own, so that the
+   * packets of a connection whose handshake is over are turned away without reaching its sides.
+   */
+  private reading = 0b11;
 
   constructor(
     private readonly conn: TcpConnection,
@@ -114,18 +118,24 @@ export class ConnectionRecorder implements ConnectionObserver {
   }
 
   wantsData(dir: Direction): boolean {
-    const side = this.sides[dir];
-    return !side.readerDone && !(side.reader?.done ?? false);
+    return (this.reading & (1 << dir)) !== 0;
   }
 
   data(dir: Direction, bytes: Buffer, frame: number, time: number): void {
-    this.reader(dir).push(bytes, frame, time);
+    // Bytes that were already on their way when reading stopped (held segments drained at once).
+    if (!this.wantsData(dir)) return;
+    const reader = this.reader(dir);
+    reader.push(bytes, frame, time);
+    if (reader.done) this.stopReader(dir);
   }
 
   gap(dir: Direction, cause: 'lost' | 'snaplen'): void {
     const side = this.sides[dir];
     if (side.hello === null) side.gap ??= cause;
-    side.reader?.gap(cause);
+    const reader = side.reader;
+    if (reader === null) return;
+    reader.gap(cause);
+    if (reader.done) this.stopReader(dir);
   }
 
   close(reason: CloseReason): void {
@@ -156,7 +166,7 @@ export class ConnectionRecorder implements ConnectionObserver {
     side.reader?.stop();
     // Let go of it: connections live on long after their handshake, and thousands are open at once.
     side.reader = null;
-    side.readerDone = true;
+    this.reading &= ~(1 << dir);
   }
 
   private onClientHello(dir: Direction, hello: ClientHello, at: Position): void {
