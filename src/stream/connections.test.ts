@@ -149,6 +149,57 @@ describe('ConnectionTable lookup', () => {
   });
 });
 
+describe('ConnectionTable index', () => {
+  // Thousands of connections, so that probe sequences run into each other; then some end, in an
+  // order fast-check picks: every other one must still be found by its packets, none opened anew.
+  it('finds every live connection after others are taken out of it', () => {
+    const count = 3000;
+    fc.assert(
+      fc.property(fc.array(fc.nat(count - 1), { maxLength: 2000 }), fc.boolean(), (ending, v6) => {
+        const seen: number[] = [];
+        const table = new ConnectionTable(
+          (conn) => {
+            let reset = false;
+            return {
+              segment: (_dir, flags) => {
+                seen.push(conn.id);
+                if (flags & 0x04) reset = true;
+              },
+              data: () => undefined,
+              gap: () => undefined,
+              wantsData: () => false,
+              get closing() {
+                return reset;
+              },
+              close: () => undefined,
+            };
+          },
+          { lingerSeconds: 0, maxRemembered: 0 },
+        );
+        const send = (i: number, flags: number, time: number): void => {
+          const client = v6 ? Buffer.from([0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, i >> 8, i & 0xff]) : Buffer.from([10, 1, i >> 8, i & 0xff]);
+          const server = v6 ? Buffer.from([0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]) : Buffer.from([192, 0, 2, 1]);
+          const data = Buffer.concat([client, server]);
+          const ip: IpPacket = { version: v6 ? 6 : 4, data, srcOffset: 0, dstOffset: client.length, protocol: 6, payloadOffset: data.length, payloadEnd: data.length, payloadLength: 0, hopLimit: 64, tunnel: null };
+          const tcp: TcpSegment = { srcPort: 40000 + (i % 7), dstPort: 443, seq: 1, ack: 1, flags, window: 1000, payloadOffset: data.length, payloadEnd: data.length, payloadLength: 0 };
+          table.segment(ip, tcp, 0, time);
+        };
+        for (let i = 0; i < count; i++) send(i, 0x02, 1);
+        const ended = new Set(ending);
+        for (const i of ended) send(i, 0x04, 2);
+        seen.length = 0;
+        const live = [...Array(count).keys()].filter((i) => !ended.has(i));
+        for (const i of live) send(i, 0x10, 3);
+        expect(seen).toEqual(live);
+        expect(table.size).toBe(live.length);
+        expect(table.stats.connections).toBe(count);
+      }),
+      // A failure is shown as found: shrinking thousands of connections takes minutes.
+      { numRuns: 30, endOnFailure: true },
+    );
+  });
+});
+
 describe('ConnectionTable with ConnectionRecorder', () => {
   it('never throws on any sequence of segments, keeps within its limits, and closes every connection once', () => {
     fc.assert(
