@@ -106,6 +106,12 @@ describe('sni-pcap logs inputs', () => {
     expect(viaDefault.report.sources[0]).toMatchObject({ file: '(stdin)', entries: 2 });
     const viaDash = await json(['-'], Readable.from([text]));
     expect(viaDash.report.summary.entries).toBe(2);
+    // gzip on stdin too, its magic split between the first two chunks of the pipe.
+    const packed = gzipSync(text);
+    const viaGzip = await json(['-'], Readable.from([packed.subarray(0, 1), packed.subarray(1, 40), packed.subarray(40)]));
+    expect(viaGzip.report.sources[0]).toMatchObject({ file: '(stdin)', gzip: true, entries: 2 });
+    const damaged = await json([], Readable.from([packed.subarray(0, packed.length - 12)]));
+    expect(damaged.report.sources[0].error).toContain('unexpected end of file');
     const gz = file('a.log.gz', gzipSync(text));
     const two = await json([gz, file('b.log', entry({ remote_address: '10.0.0.3:2' }) + '\n')]);
     expect(two.report.sources.map((s) => [s.gzip, s.entries])).toEqual([

@@ -1,4 +1,5 @@
 import { open } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import type { LogAggregator } from './aggregate.js';
 import { readAccessLog } from './entry.js';
@@ -40,6 +41,53 @@ export interface ReadLogOptions {
 
 const CHUNK = 1024 * 1024;
 
+/**
+ * A stream that is gzip when its first two bytes are 1f 8b, then inflated; else as it is. Only the
+ * first bytes are waited for (a pipe's first chunk may be shorter than two bytes).
+ */
+async function gzipSniffed(
+  input: AsyncIterable<Buffer | string>,
+): Promise<{ gzip: boolean; stream: AsyncIterable<Buffer | string>; close: () => Promise<void> }> {
+  const chunks = input[Symbol.asyncIterator]();
+  const head: Buffer[] = [];
+  let length = 0;
+  let ended = false;
+  while (length < 2) {
+    const next = await chunks.next();
+    if (next.done === true) {
+      ended = true;
+      break;
+    }
+    const chunk = typeof next.value === 'string' ? Buffer.from(next.value) : next.value;
+    head.push(chunk);
+    length += chunk.length;
+  }
+  const first = Buffer.concat(head);
+  async function* whole(): AsyncGenerator<Buffer | string> {
+    try {
+      if (first.length > 0) yield first;
+      if (ended) return;
+      for (let next = await chunks.next(); next.done !== true; next = await chunks.next()) yield next.value;
+    } finally {
+      // Stopped early (a read error, an inflate error): the input is let go, as a for-await would.
+      await chunks.return?.();
+    }
+  }
+  const nothing = async (): Promise<void> => {};
+  if (first.length < 2 || first[0] !== 0x1f || first[1] !== 0x8b) return { gzip: false, stream: whole(), close: nothing };
+  const raw = Readable.from(whole(), { objectMode: false });
+  const inflated = raw.pipe(createGunzip({ chunkSize: 256 * 1024 }));
+  raw.on('error', (err) => inflated.emit('error', err));
+  return {
+    gzip: true,
+    stream: inflated,
+    close: async () => {
+      raw.destroy();
+      inflated.destroy();
+    },
+  };
+}
+
 /** Streams one access-log source (a file, gzip-compressed or not, or - for stdin) into `aggregator`. */
 export async function readLogSource(source: string, index: number, aggregator: LogAggregator, options: ReadLogOptions): Promise<LogSourceStats> {
   const stats: LogSourceStats = {
@@ -55,7 +103,10 @@ export async function readLogSource(source: string, index: number, aggregator: L
   let stream: AsyncIterable<Buffer | string>;
   let close = async (): Promise<void> => {};
   if (source === '-') {
-    stream = options.stdin as AsyncIterable<Buffer | string>;
+    const input = await gzipSniffed(options.stdin as AsyncIterable<Buffer | string>);
+    stats.gzip = input.gzip;
+    stream = input.stream;
+    close = input.close;
   } else {
     let handle;
     try {
