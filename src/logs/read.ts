@@ -41,6 +41,13 @@ export interface ReadLogOptions {
 
 const CHUNK = 1024 * 1024;
 
+/** `raw` inflated; a read error of `raw` reaches whoever reads the result. */
+function gunzipped(raw: Readable): Readable {
+  const inflated = raw.pipe(createGunzip({ chunkSize: 256 * 1024 }));
+  raw.on('error', (err) => inflated.emit('error', err));
+  return inflated;
+}
+
 /**
  * A stream that is gzip when its first two bytes are 1f 8b, then inflated; else as it is. Only the
  * first bytes are waited for (a pipe's first chunk may be shorter than two bytes).
@@ -76,8 +83,7 @@ async function gzipSniffed(
   const nothing = async (): Promise<void> => {};
   if (first.length < 2 || first[0] !== 0x1f || first[1] !== 0x8b) return { gzip: false, stream: whole(), close: nothing };
   const raw = Readable.from(whole(), { objectMode: false });
-  const inflated = raw.pipe(createGunzip({ chunkSize: 256 * 1024 }));
-  raw.on('error', (err) => inflated.emit('error', err));
+  const inflated = gunzipped(raw);
   return {
     gzip: true,
     stream: inflated,
@@ -120,8 +126,7 @@ export async function readLogSource(source: string, index: number, aggregator: L
     }
     const fh = handle;
     const raw = fh.createReadStream({ start: 0, highWaterMark: CHUNK, autoClose: false });
-    stream = stats.gzip ? raw.pipe(createGunzip({ chunkSize: 256 * 1024 })) : raw;
-    if (stats.gzip) raw.on('error', (err) => (stream as NodeJS.ReadWriteStream).emit('error', err));
+    stream = stats.gzip ? gunzipped(raw) : raw;
     close = async () => {
       raw.destroy();
       await fh.close();
