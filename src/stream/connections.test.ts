@@ -149,10 +149,10 @@ describe('ConnectionTable lookup', () => {
   });
 });
 
-describe('ConnectionTable index', () => {
-  // Thousands of connections, so that probe sequences run into each other; then some end, in an
-  // order fast-check picks: every other one must still be found by its packets, none opened anew.
-  it('finds every live connection after others are taken out of it', () => {
+describe('ConnectionTable removal', () => {
+  // Thousands of connections, then some end, in an order fast-check picks: every other one must
+  // still be found by its packets, and none opened anew.
+  it('finds every live connection after others are taken out of the table', () => {
     const count = 3000;
     fc.assert(
       fc.property(fc.array(fc.nat(count - 1), { maxLength: 2000 }), fc.boolean(), (ending, v6) => {
