@@ -1,6 +1,7 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -180,6 +181,30 @@ describe('Ctrl-C', () => {
     expect(r.code).toBe(130);
     expect(oneLine(r.stderr)).toMatch(/interrupted after \d+ frames/);
     expect(() => JSON.parse(r.stdout)).not.toThrow();
+  }, 90_000);
+
+  it.skipIf(process.platform === 'win32')('stops reading a named pipe given by its path while its writer is idle', async () => {
+    const fifo = join(DIR, 'capture.fifo');
+    execFileSync('mkfifo', [fifo]);
+    // Far more than the pipe holds: once the write is done, the command line is reading.
+    const all = connections(2000);
+    const part = all.subarray(0, Math.floor(all.length / 2));
+    let writer: FileHandle | null = null;
+    const r = await runCli(['analyze', fifo, '--format', 'json'], {
+      timeoutMs: 60_000,
+      started: (child) => {
+        void (async () => {
+          writer = await open(fifo, 'w');
+          await writer.write(part);
+          setTimeout(() => child.kill('SIGINT'), 300);
+        })();
+      },
+    });
+    await (writer as FileHandle | null)?.close();
+    expect(r.timedOut).toBe(false);
+    expect(r.code).toBe(130);
+    expect(oneLine(r.stderr)).toMatch(/: interrupted after \d+ frames; reporting what was read before it$/);
+    expect((JSON.parse(r.stdout) as Report).captures[0].packets).toBeGreaterThan(0);
   }, 90_000);
 
   it('a second Ctrl-C exits at once, still 130 and no stack trace', async () => {

@@ -171,6 +171,43 @@ describe('readCapture', () => {
     await writing.close();
   });
 
+  it.skipIf(process.platform === 'win32')('gives up a named pipe given by its path that waits for more when aborted', async () => {
+    const fifo = join(dir, 'fifo-path-abort');
+    execFileSync('mkfifo', [fifo]);
+    const controller = new AbortController();
+    const { sink, records } = collector();
+    // Each open waits for the other side's.
+    const done = readCapture(fifo, sink, { signal: controller.signal });
+    const writing = await open(fifo, 'w');
+    await writing.write(pcap.subarray(0, pcap.length >> 1));
+    while (records.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    controller.abort();
+    const summary = await done;
+    expect(summary.error).toBe(`interrupted after ${records.length} frames`);
+    // Both of the reader's descriptors are closed: writing now finds no reader.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await expect(writing.write(Buffer.alloc(1 << 16))).rejects.toMatchObject({ code: 'EPIPE' });
+    await writing.close();
+  });
+
+  it.skipIf(process.platform === 'win32')('reads a named pipe given by its path to its end, plain and gzip', async () => {
+    for (const [name, content] of [
+      ['fifo-path', pcap],
+      ['fifo-path-gz', gzipSync(pcap, { level: 0 })],
+    ] as const) {
+      const fifo = join(dir, name);
+      execFileSync('mkfifo', [fifo]);
+      const { sink, records } = collector();
+      const done = readCapture(fifo, sink, { chunkSize: 4096 });
+      const writing = await open(fifo, 'w');
+      await writing.write(content);
+      await writing.close();
+      const summary = await done;
+      expect(fingerprint(records)).toEqual(fingerprint(decode(pcap).records));
+      expect(summary).toMatchObject({ truncated: false, error: null, gzip: name.endsWith('gz') });
+    }
+  });
+
   it('reports an empty file', async () => {
     const path = await file('empty.pcap', Buffer.alloc(0));
     expect(await readCapture(path, collector().sink)).toMatchObject({ format: null, error: 'empty file', packets: 0, truncated: false });

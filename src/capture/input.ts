@@ -1,4 +1,4 @@
-import { fstatSync, read, readSync } from 'node:fs';
+import { constants, fstatSync, openSync, read, readSync } from 'node:fs';
 import type { OnReadOpts, SocketConstructorOpts } from 'node:net';
 import { open, type FileHandle } from 'node:fs/promises';
 import { createCaptureDecoder } from './decoder.js';
@@ -208,8 +208,19 @@ async function* socketChunks(fd: number, size: number, signal: AbortSignal | und
 }
 
 /**
- * Reads from a file descriptor on the thread pool: a file or a device from stdin (never a pipe,
- * see descriptorChunks), or a named pipe opened by its path (its file handle owns the descriptor).
+ * Reads a named pipe through the event loop, as a pipe on stdin is, so that an abort never waits
+ * for a read on the thread pool: from a second, non-blocking descriptor, which the reader owns.
+ * It is opened once the caller's blocking open has found a writer (a non-blocking open would find
+ * none yet, and read the end at once), and only when the first chunk is asked for, so that it
+ * is always closed. The pipe's bytes belong to neither descriptor.
+ */
+async function* namedPipeChunks(path: string, size: number, signal: AbortSignal | undefined): AsyncGenerator<Buffer> {
+  yield* socketChunks(openSync(path, constants.O_RDONLY | constants.O_NONBLOCK), size, signal);
+}
+
+/**
+ * Reads from a file descriptor on the thread pool: a file or a device, from stdin or opened by
+ * its path (never a pipe: see descriptorChunks and readCapture).
  */
 function fdReader(fd: number): (buffer: Buffer) => Promise<number> {
   return (buffer) => new Promise((resolve, reject) => read(fd, buffer, 0, buffer.length, null, (err, n) => (err === null ? resolve(n) : reject(err))));
@@ -315,12 +326,14 @@ export async function readCapture(source: string, sink: CaptureSink, options: Re
   let handle: FileHandle | null = null;
   /** A regular file, which can be read again from its start (not a pipe or a device). */
   let regularFile = false;
+  let namedPipe = false;
   if (source !== '-') {
     try {
       handle = await open(source, 'r');
       const stat = await handle.stat();
       if (stat.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
       regularFile = stat.isFile();
+      namedPipe = stat.isFIFO();
     } catch (err) {
       await handle?.close().catch(() => undefined);
       throw openError(source, err);
@@ -341,7 +354,9 @@ export async function readCapture(source: string, sink: CaptureSink, options: Re
       // A stream to let go of on abort: stdin read as a stream.
       let input: NodeJS.ReadableStream | null = null;
       let chunks: AsyncGenerator<Buffer>;
-      if (handle !== null) {
+      if (namedPipe) {
+        chunks = namedPipeChunks(source, chunkSize, signal);
+      } else if (handle !== null) {
         chunks = fileChunks(fdReader(handle.fd), chunkSize);
       } else {
         const stdin = options.stdin ?? process.stdin;
