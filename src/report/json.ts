@@ -46,7 +46,7 @@ export function* reportJsonPieces(report: Report, lists: ReportLists): Generator
   for (const name of LIST_NAMES) {
     // The empty list at the top level of the indented text. A string value cannot hold this: its
     // line breaks are escaped.
-    const placeholder = `\n  "${name}": []`;
+    const placeholder = emptyList(name);
     const at = text.indexOf(placeholder, done);
     if (at < 0) throw new Error(`report without a ${name} list`);
     yield text.slice(done, at);
@@ -79,5 +79,10 @@ function* listPieces(name: string, items: Iterable<object>): Generator<string> {
     }
   }
   if (size > 0) yield lines.join(SEPARATOR);
-  yield empty ? `\n  "${name}": []` : '\n  ]';
+  yield empty ? emptyList(name) : '\n  ]';
+}
+
+/** An empty list at the top level of the indented report, from the line break before its name. */
+function emptyList(name: string): string {
+  return `\n  "${name}": []`;
 }
