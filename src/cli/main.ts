@@ -126,7 +126,7 @@ export function buildProgram(io: Io, exit: (code: number) => void): Command {
   program
     .command('logs')
     .description('Runbook step 1: ingress access logs (kubectl logs output): connections refused for lack of SNI, grouped by client')
-    .argument('[file...]', 'access-log files (JSON lines, kubectl --prefix/--timestamps allowed, gzip too), or - for stdin (the default)')
+    .argument('[file...]', 'access-log files, or - for stdin (the default): JSON lines, kubectl --prefix/--timestamps allowed, plain or gzip')
     .addOption(new Option('-f, --format <format>', 'report format').choices(REPORT_FORMATS as string[]).default('table'))
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
     .option('--no-color', 'no colour even on a terminal (NO_COLOR is honoured too)')
