@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { closeSync, constants, openSync } from 'node:fs';
-import { chmod, mkdtemp, open, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, open, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -8,7 +8,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaptureOpenError, readCapture } from './input.js';
 import { collector, decode, fingerprint } from './testing/collect.js';
-import type { CaptureSink } from './types.js';
+import type { CaptureSink, CaptureSummary } from './types.js';
 import { encodePcap, encodePcapng, type PcapRecordInput } from './testing/encode.js';
 
 let dir = '';
@@ -41,6 +41,22 @@ const pcapng = encodePcapng([
     ],
   },
 ]);
+
+/**
+ * Writes half of `pcap` into a pipe whose reader runs as `done`, and aborts once records come, as
+ * Ctrl-C during a capture still running would. Checks the summary, and that the reader let go of
+ * every descriptor of the pipe: writing then finds no reader.
+ */
+async function abortWhileWriterIdle(writing: FileHandle, controller: AbortController, done: Promise<CaptureSummary>, records: readonly unknown[]): Promise<void> {
+  await writing.write(pcap.subarray(0, pcap.length >> 1));
+  while (records.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+  controller.abort();
+  const summary = await done;
+  expect(summary.error).toBe(`interrupted after ${records.length} frames`);
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  await expect(writing.write(Buffer.alloc(1 << 16))).rejects.toMatchObject({ code: 'EPIPE' });
+  await writing.close();
+}
 
 describe('readCapture', () => {
   it.each([
@@ -129,25 +145,29 @@ describe('readCapture', () => {
     }
   });
 
-  it.skipIf(process.platform === 'win32')('reads stdin from a pipe descriptor, plain and gzip', async () => {
+  it.skipIf(process.platform === 'win32')('reads a pipe to its end, plain and gzip, as a stdin descriptor and by its path', async () => {
     // gzip too: the decompressor takes its input a while after it arrived.
-    for (const [name, content] of [
-      ['fifo', pcap],
-      ['fifo-gz', gzipSync(pcap, { level: 0 })],
-    ] as const) {
-      const fifo = join(dir, name);
-      execFileSync('mkfifo', [fifo]);
-      // Opened without waiting for a writer; the reader takes the descriptor over and closes it.
-      const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
-      const writing = await open(fifo, 'w');
-      const { sink, records } = collector();
-      const done = readCapture('-', sink, { stdin: reader, chunkSize: 4096 });
-      // All at once: more than the pipe holds, read in many chunks back to back.
-      await writing.write(content);
-      await writing.close();
-      const summary = await done;
-      expect(fingerprint(records)).toEqual(fingerprint(decode(pcap).records));
-      expect(summary).toMatchObject({ truncated: false, error: null });
+    for (const byPath of [false, true]) {
+      for (const [name, content] of [
+        ['fifo', pcap],
+        ['fifo-gz', gzipSync(pcap, { level: 0 })],
+      ] as const) {
+        const fifo = join(dir, byPath ? `${name}-path` : name);
+        execFileSync('mkfifo', [fifo]);
+        const { sink, records } = collector();
+        // A descriptor opened without waiting for a writer, which the reader takes over and
+        // closes; or the path, whose open waits for the writer's.
+        const done = byPath
+          ? readCapture(fifo, sink, { chunkSize: 4096 })
+          : readCapture('-', sink, { stdin: openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK), chunkSize: 4096 });
+        const writing = await open(fifo, 'w');
+        // All at once: more than the pipe holds, read in many chunks back to back.
+        await writing.write(content);
+        await writing.close();
+        const summary = await done;
+        expect(fingerprint(records)).toEqual(fingerprint(decode(pcap).records));
+        expect(summary).toMatchObject({ truncated: false, error: null, gzip: name.endsWith('gz') });
+      }
     }
   });
 
@@ -159,16 +179,7 @@ describe('readCapture', () => {
     const controller = new AbortController();
     const { sink, records } = collector();
     const done = readCapture('-', sink, { stdin: reader, signal: controller.signal });
-    // Half the capture, then nothing more while the writer stays: like a capture still running.
-    await writing.write(pcap.subarray(0, pcap.length >> 1));
-    while (records.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
-    controller.abort();
-    const summary = await done;
-    expect(summary.error).toBe(`interrupted after ${records.length} frames`);
-    // The reader let go of the pipe: writing to it now finds no reader.
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    await expect(writing.write(Buffer.alloc(1 << 16))).rejects.toMatchObject({ code: 'EPIPE' });
-    await writing.close();
+    await abortWhileWriterIdle(writing, controller, done, records);
   });
 
   it.skipIf(process.platform === 'win32')('gives up a named pipe given by its path that waits for more when aborted', async () => {
@@ -178,34 +189,7 @@ describe('readCapture', () => {
     const { sink, records } = collector();
     // Each open waits for the other side's.
     const done = readCapture(fifo, sink, { signal: controller.signal });
-    const writing = await open(fifo, 'w');
-    await writing.write(pcap.subarray(0, pcap.length >> 1));
-    while (records.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
-    controller.abort();
-    const summary = await done;
-    expect(summary.error).toBe(`interrupted after ${records.length} frames`);
-    // Both of the reader's descriptors are closed: writing now finds no reader.
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    await expect(writing.write(Buffer.alloc(1 << 16))).rejects.toMatchObject({ code: 'EPIPE' });
-    await writing.close();
-  });
-
-  it.skipIf(process.platform === 'win32')('reads a named pipe given by its path to its end, plain and gzip', async () => {
-    for (const [name, content] of [
-      ['fifo-path', pcap],
-      ['fifo-path-gz', gzipSync(pcap, { level: 0 })],
-    ] as const) {
-      const fifo = join(dir, name);
-      execFileSync('mkfifo', [fifo]);
-      const { sink, records } = collector();
-      const done = readCapture(fifo, sink, { chunkSize: 4096 });
-      const writing = await open(fifo, 'w');
-      await writing.write(content);
-      await writing.close();
-      const summary = await done;
-      expect(fingerprint(records)).toEqual(fingerprint(decode(pcap).records));
-      expect(summary).toMatchObject({ truncated: false, error: null, gzip: name.endsWith('gz') });
-    }
+    await abortWhileWriterIdle(await open(fifo, 'w'), controller, done, records);
   });
 
   it('reports an empty file', async () => {
