@@ -1,3 +1,4 @@
+import { isGzip } from './magic.js';
 import type {
   CaptureFormat,
   CaptureInterface,
@@ -404,7 +405,7 @@ class Decoder {
 
   notCapture(end: number, detail: string | null): number {
     const what = detail ?? `starts with ${this.head.map((x) => x.toString(16).padStart(2, '0')).join(' ')}`;
-    const gzip = this.head[0] === 0x1f && this.head[1] === 0x8b ? ': gzip-compressed data' : '';
+    const gzip = isGzip(this.head) ? ': gzip-compressed data' : '';
     this.error = `not a pcap or pcapng file (${what}${gzip})`;
     this.state = DONE;
     return end;

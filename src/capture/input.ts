@@ -3,6 +3,7 @@ import type { OnReadOpts, SocketConstructorOpts } from 'node:net';
 import { open, type FileHandle } from 'node:fs/promises';
 import { createCaptureDecoder } from './decoder.js';
 import { inflatedFileChunks, InflateError } from './inflate.js';
+import { isGzip } from './magic.js';
 import type { CaptureLimits, CaptureSink, CaptureSummary } from './types.js';
 
 /** The capture could not be opened or is not a readable file. */
@@ -307,11 +308,6 @@ async function* copied(first: Buffer, rest: AsyncIterator<Buffer>): AsyncGenerat
     next = null;
   }
   if (used > 0) yield piece.subarray(0, used);
-}
-
-/** Starts with the gzip magic (1f 8b). */
-function isGzip(head: Buffer): boolean {
-  return head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
 }
 
 /**

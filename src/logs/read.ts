@@ -1,6 +1,7 @@
 import { open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
+import { isGzip } from '../capture/magic.js';
 import type { LogAggregator } from './aggregate.js';
 import { readAccessLog } from './entry.js';
 import { DEFAULT_MAX_LINE_LENGTH, readLines } from './lines.js';
@@ -81,7 +82,7 @@ async function gzipSniffed(
     }
   }
   const nothing = async (): Promise<void> => {};
-  if (first.length < 2 || first[0] !== 0x1f || first[1] !== 0x8b) return { gzip: false, stream: whole(), close: nothing };
+  if (!isGzip(first)) return { gzip: false, stream: whole(), close: nothing };
   const raw = Readable.from(whole(), { objectMode: false });
   const inflated = gunzipped(raw);
   return {
@@ -119,7 +120,7 @@ export async function readLogSource(source: string, index: number, aggregator: L
       handle = await open(source, 'r');
       const head = Buffer.alloc(2);
       const { bytesRead } = await handle.read(head, 0, 2, 0);
-      stats.gzip = bytesRead === 2 && head[0] === 0x1f && head[1] === 0x8b;
+      stats.gzip = isGzip(head.subarray(0, bytesRead));
     } catch (err) {
       await handle?.close();
       throw new LogOpenError(`${source}: ${(err as Error).message}`);
