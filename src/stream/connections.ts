@@ -169,7 +169,7 @@ export class ConnectionTable {
         }
         this.finished.forget(hash);
       }
-      entry = this.create(hash, ip, tcp);
+      entry = this.create(hash, ip, tcp, addrLen);
       dir = 0;
     }
 
@@ -250,7 +250,7 @@ export class ConnectionTable {
     }
   }
 
-  private create(hash: number, ip: IpPacket, tcp: TcpSegment): Entry {
+  private create(hash: number, ip: IpPacket, tcp: TcpSegment, addrLen: number): Entry {
     while (this.live >= this.limits.maxConnections && this.createdHead < this.created.length) {
       const oldest = this.created[this.createdHead++];
       if (oldest.retired) continue;
@@ -268,7 +268,6 @@ export class ConnectionTable {
       this.created = this.created.slice(this.createdHead).filter((e) => !e.retired);
       this.createdHead = 0;
     }
-    const addrLen = ip.version === 4 ? 4 : 16;
     const conn: TcpConnection = {
       id: this.nextId++,
       ipVersion: ip.version,
