@@ -59,13 +59,9 @@ async function gzipSniffed(
   const chunks = input[Symbol.asyncIterator]();
   const head: Buffer[] = [];
   let length = 0;
-  let ended = false;
   while (length < 2) {
     const next = await chunks.next();
-    if (next.done === true) {
-      ended = true;
-      break;
-    }
+    if (next.done === true) break;
     const chunk = typeof next.value === 'string' ? Buffer.from(next.value) : next.value;
     head.push(chunk);
     length += chunk.length;
@@ -74,7 +70,7 @@ async function gzipSniffed(
   async function* whole(): AsyncGenerator<Buffer | string> {
     try {
       if (first.length > 0) yield first;
-      if (ended) return;
+      // After the input ended, next() says so again.
       for (let next = await chunks.next(); next.done !== true; next = await chunks.next()) yield next.value;
     } finally {
       // Stopped early (a read error, an inflate error): the input is let go, as a for-await would.
