@@ -35,12 +35,15 @@ const EMPTY_TEXTS: readonly string[] = Object.freeze([]);
 
 function numbers(list: readonly number[]): readonly number[] {
   if (list.length === 0) return EMPTY_NUMBERS;
+  // A frozen list is one the decoder shares already (a whole extension's list, see RawMemo).
+  if (Object.isFrozen(list)) return list;
   const key = list.join(',');
   return numberLists.find(key) ?? numberLists.keep(key, [...list]);
 }
 
 function texts(list: readonly string[]): readonly string[] {
   if (list.length === 0) return EMPTY_TEXTS;
+  if (Object.isFrozen(list)) return list;
   // Names are joined with a character that cannot occur in them unescaped (decoded names are text).
   const key = list.join('\u0000');
   return textLists.find(key) ?? textLists.keep(key, [...list]);

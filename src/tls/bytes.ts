@@ -33,3 +33,32 @@ export function isGrease(value: number): boolean {
 export function hex16(value: number): string {
   return value.toString(16).padStart(4, '0');
 }
+
+/**
+ * Values decoded from bytes that the hellos of a capture repeat thousands of times (cipher suite
+ * lists, supported versions, signature algorithms, ALPN lists), kept by those bytes: the same
+ * bytes give the same frozen value, decoded once. Past `max` values it starts over, so a capture
+ * of distinct values costs little more than decoding each one. Used as
+ * `find(key) ?? keep(key, decode())` with `key = rawKey(...)`.
+ */
+export class RawMemo<T extends object> {
+  private readonly values = new Map<string, T>();
+
+  constructor(private readonly max: number) {}
+
+  find(key: string): T | undefined {
+    return this.values.get(key);
+  }
+
+  keep(key: string, value: T): T {
+    if (this.values.size >= this.max) this.values.clear();
+    const frozen = Object.freeze(value);
+    this.values.set(key, frozen);
+    return frozen;
+  }
+}
+
+/** The key of buf[start, end) for a RawMemo: its bytes, one character each. */
+export function rawKey(buf: Buffer, start: number, end: number): string {
+  return buf.toString('latin1', start, end);
+}

@@ -3,7 +3,7 @@
  * extension block of older versions). Works on the handshake body, after the 4-byte handshake
  * header, and never throws: problems are reported in `malformed`.
  */
-import { clampEnd, u16 } from './bytes.js';
+import { RawMemo, clampEnd, rawKey, u16 } from './bytes.js';
 import {
   EXT_ALPN,
   EXT_ENCRYPTED_CLIENT_HELLO,
@@ -39,6 +39,16 @@ type Need = 'ok' | 'cut' | 'overrun';
  */
 const seenTypes = new Uint32Array(65536 / 32);
 const NO_RANDOM = Buffer.alloc(0);
+
+/** Whole cipher suite lists by their bytes: a capture's clients send a few lists over and over. */
+const cipherSuiteLists = new RawMemo<readonly number[]>(1024);
+
+/** The 16-bit values in buf[start, end), an odd last byte left out. */
+function u16s(buf: Buffer, start: number, end: number): number[] {
+  const values = new Array<number>((end - start) >> 1);
+  for (let i = 0; i < values.length; i++) values[i] = u16(buf, start + 2 * i);
+  return values;
+}
 
 /**
  * Decodes a ClientHello body in buf[offset, end). With `complete` false the window is a prefix of
@@ -131,11 +141,12 @@ export function decodeClientHello(
   if (cipherLength === 0) note('no cipher suites');
   else if (cipherLength % 2 !== 0) note(`odd cipher suites length ${cipherLength}`);
   r = need(p, cipherLength);
-  const cipherStop = r === 'ok' ? p + cipherLength : lim;
-  for (let q = p; q + 2 <= cipherStop; q += 2) hello.cipherSuites.push(u16(buf, q));
   if (r !== 'ok') {
+    hello.cipherSuites = u16s(buf, p, lim);
     return finish(r, `cipher suites length ${cipherLength} overruns the message (${msgEnd - p} bytes left)`);
   }
+  const key = rawKey(buf, p, p + cipherLength);
+  hello.cipherSuites = cipherSuiteLists.find(key) ?? cipherSuiteLists.keep(key, u16s(buf, p, p + cipherLength));
   p += cipherLength;
 
   r = need(p, 1);

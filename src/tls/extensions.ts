@@ -2,7 +2,7 @@
  * Decoders for the ClientHello extensions this tool reads. Each takes the extension_data
  * window [offset, end) and never reads outside it.
  */
-import { decodeName, u16 } from './bytes.js';
+import { RawMemo, decodeName, rawKey, u16 } from './bytes.js';
 import type { ServerName } from './types.js';
 
 export const EXT_SERVER_NAME = 0;
@@ -67,14 +67,24 @@ export function decodeServerName(buf: Buffer, offset: number, end: number): Serv
 }
 
 export interface AlpnResult {
-  protocols: string[];
+  readonly protocols: readonly string[];
   /** Raw bytes of each protocol name, in hex. */
-  hex: string[];
-  problem: string | null;
+  readonly hex: readonly string[];
+  readonly problem: string | null;
 }
 
-/** application_layer_protocol_negotiation (RFC 7301 section 3.1): ProtocolName<1..2^8-1> list<2..2^16-1>. */
+const alpnLists = new RawMemo<AlpnResult>(1024);
+
+/**
+ * application_layer_protocol_negotiation (RFC 7301 section 3.1): ProtocolName<1..2^8-1> list<2..2^16-1>.
+ * The result is frozen, and shared by the hellos that send the same bytes.
+ */
 export function decodeAlpn(buf: Buffer, offset: number, end: number): AlpnResult {
+  const key = rawKey(buf, offset, end);
+  return alpnLists.find(key) ?? alpnLists.keep(key, alpn(buf, offset, end));
+}
+
+function alpn(buf: Buffer, offset: number, end: number): AlpnResult {
   const protocols: string[] = [];
   const hex: string[] = [];
   if (end - offset < 2) return { protocols, hex, problem: 'alpn: extension shorter than its list length' };
@@ -96,12 +106,22 @@ export function decodeAlpn(buf: Buffer, offset: number, end: number): AlpnResult
     hex.push(buf.toString('hex', start, start + length));
     p = start + length;
   }
-  return { protocols, hex, problem };
+  return { protocols: Object.freeze(protocols), hex: Object.freeze(hex), problem };
 }
 
 export interface ListResult {
-  values: number[];
-  problem: string | null;
+  readonly values: readonly number[];
+  readonly problem: string | null;
+}
+
+/** The lists of each extension by their bytes, the length prefix included (see RawMemo). */
+const versionLists = new RawMemo<ListResult>(1024);
+const algorithmLists = new RawMemo<ListResult>(1024);
+
+/** A list of 16-bit values behind a length prefix; frozen, and shared by the hellos that send the same bytes. */
+function sharedU16List(lists: RawMemo<ListResult>, name: string, prefixBytes: 1 | 2, buf: Buffer, offset: number, end: number): ListResult {
+  const key = rawKey(buf, offset, end);
+  return lists.find(key) ?? lists.keep(key, decodeU16List(name, prefixBytes, buf, offset, end));
 }
 
 /** A list of 16-bit values behind a length prefix of `prefixBytes` (1 or 2) bytes. */
@@ -115,15 +135,15 @@ function decodeU16List(name: string, prefixBytes: 1 | 2, buf: Buffer, offset: nu
   else if (listLength % 2 !== 0) problem = `${name}: odd list length ${listLength}`;
   const stop = Math.min(listEnd, end);
   for (let p = offset + prefixBytes; p + 2 <= stop; p += 2) values.push(u16(buf, p));
-  return { values, problem };
+  return { values: Object.freeze(values), problem };
 }
 
 /** supported_versions in a ClientHello (RFC 8446 section 4.2.1): ProtocolVersion versions<2..254>. */
 export function decodeSupportedVersions(buf: Buffer, offset: number, end: number): ListResult {
-  return decodeU16List('supported_versions', 1, buf, offset, end);
+  return sharedU16List(versionLists, 'supported_versions', 1, buf, offset, end);
 }
 
 /** signature_algorithms (RFC 8446 section 4.2.3): SignatureScheme supported_signature_algorithms<2..2^16-2>. */
 export function decodeSignatureAlgorithms(buf: Buffer, offset: number, end: number): ListResult {
-  return decodeU16List('signature_algorithms', 2, buf, offset, end);
+  return sharedU16List(algorithmLists, 'signature_algorithms', 2, buf, offset, end);
 }

@@ -103,9 +103,11 @@ export function decodeSslv2ClientHello(buf: Buffer, offset: number, end: number)
   if (challengeEnd !== recordEnd) note(`inner lengths add up to ${challengeEnd - start - HEADER}, record length is ${length}`);
 
   const specsEnd = Math.min(specsStart + cipherSpecLength, lim);
+  const cipherSuites: number[] = [];
   for (let p = specsStart; p + 3 <= specsEnd; p += 3) {
-    if (buf[p] === 0) hello.cipherSuites.push(u16(buf, p + 1));
+    if (buf[p] === 0) cipherSuites.push(u16(buf, p + 1));
   }
+  hello.cipherSuites = cipherSuites;
   if (challengeEnd <= lim) {
     if (challengeLength > 32) note(`challenge length ${challengeLength} exceeds 32`);
     const take = Math.min(challengeLength, 32);

@@ -21,22 +21,26 @@ export interface ClientHello {
   recordVersion: number;
   /** legacy_version / client_version of the hello. */
   legacyVersion: number;
+  /*
+   * The lists below are frozen when decoded from a whole extension or field: hellos that send the
+   * same bytes share one copy (see RawMemo).
+   */
   /** supported_versions (extension 43) in the order offered, GREASE included; empty when absent. */
-  supportedVersions: number[];
+  supportedVersions: readonly number[];
   /** The 32-byte random (for SSLv2 the challenge, left-padded to 32 bytes); a copy. Shorter only when a prefix ends inside it. */
   random: Buffer;
-  cipherSuites: number[];
+  cipherSuites: readonly number[];
   /** Extensions in wire order; empty when there is no extension block. */
   extensions: ExtensionSummary[];
   /** True when the hello has an extensions block (possibly empty). */
   hasExtensionBlock: boolean;
   serverName: ServerName;
   /** ALPN protocol names in order (decoded like the SNI), empty when absent. */
-  alpn: string[];
+  alpn: readonly string[];
   /** The ALPN protocol names' raw bytes in hex, same order as `alpn` (JA4 needs the bytes). */
-  alpnHex?: string[];
+  alpnHex?: readonly string[];
   /** signature_algorithms (extension 13) in order, empty when absent. */
-  signatureAlgorithms: number[];
+  signatureAlgorithms: readonly number[];
   /** encrypted_client_hello (0xfe0d) present: the SNI is then the outer, public name. */
   encryptedClientHello: boolean;
   /** The whole message was available; false when decoded from a prefix (cut by snaplen, gap or end of capture). */
