@@ -265,3 +265,47 @@ describe('decodeClientHello: prefixes (complete=false)', () => {
     expect(hello.serverName.status).toBe('absent');
   });
 });
+
+describe('decodeClientHello: lists shared by their bytes', () => {
+  const spec = (cipherSuites: number[], versions: number[], protocols: string[]): ClientHelloSpec => ({
+    cipherSuites,
+    extensions: [
+      supportedVersionsExtension(versions),
+      signatureAlgorithmsExtension([0x0403, 0x0804]),
+      alpnExtension(protocols.map(ascii)),
+    ],
+  });
+
+  it('gives hellos with the same bytes the same frozen lists', () => {
+    const a = decode(spec([0x1301, 0x1302], [0x0304, 0x0303], ['h2', 'http/1.1']));
+    const b = decode(spec([0x1301, 0x1302], [0x0304, 0x0303], ['h2', 'http/1.1']));
+    for (const key of ['cipherSuites', 'supportedVersions', 'signatureAlgorithms', 'alpn', 'alpnHex'] as const) {
+      expect(b[key], key).toBe(a[key]);
+      expect(Object.isFrozen(a[key]), key).toBe(true);
+    }
+  });
+
+  it('never gives a list of other bytes, whatever was decoded before', () => {
+    const a = decode(spec([0x1301, 0x1302], [0x0304, 0x0303], ['h2', 'http/1.1']));
+    // The same values in another order, one value more or fewer: each a list of its own.
+    const b = decode(spec([0x1302, 0x1301], [0x0303, 0x0304], ['http/1.1', 'h2']));
+    const c = decode(spec([0x1301, 0x1302, 0x1303], [0x0304], ['h2']));
+    expect(b.cipherSuites).toEqual([0x1302, 0x1301]);
+    expect(b.supportedVersions).toEqual([0x0303, 0x0304]);
+    expect(b.alpn).toEqual(['http/1.1', 'h2']);
+    expect(c.cipherSuites).toEqual([0x1301, 0x1302, 0x1303]);
+    expect(c.supportedVersions).toEqual([0x0304]);
+    expect(c.alpn).toEqual(['h2']);
+    expect(a.cipherSuites).toEqual([0x1301, 0x1302]);
+    expect(a.alpnHex).toEqual(['6832', '687474702f312e31']);
+  });
+
+  it('keeps a list cut short out of the shared ones', () => {
+    const body = encodeClientHelloBody({ cipherSuites: [0x1301, 0x1302, 0x1303] });
+    // Cut inside the cipher suites: legacy_version, random, session id length, list length, one suite and a half.
+    const cut = decodeClientHello(body, 0, 2 + 32 + 1 + 2 + 3, false, { declaredLength: body.length });
+    expect(cut.cipherSuites).toEqual([0x1301]);
+    expect(Object.isFrozen(cut.cipherSuites)).toBe(false);
+    expect(decode({ cipherSuites: [0x1301] }).cipherSuites).toEqual([0x1301]);
+  });
+});
