@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import type { AnalyzeOptions } from './analyze.js';
 import { type Io, UsageError } from './command.js';
@@ -38,6 +39,24 @@ export function workerAvailable(): boolean {
   return ENTRY.protocol === 'file:' && existsSync(fileURLToPath(ENTRY));
 }
 
+/**
+ * A worker thread for `analyze`. V8's allocation-site pretenuring is turned off first (V8 flags
+ * are the process's; this one is read when the collector decides, so it holds for the new
+ * thread). Pretenuring allocates the objects made at one place in the code straight in the old
+ * generation once most of them have outlived a young-generation collection, and never looks
+ * back. At the start of a capture every connection outcome is kept (up to --max-listed), so the
+ * places that make outcomes, endpoints and hello facts were soon pretenured; the 130,000 outcomes
+ * of the handshake-heavy file that are only counted then died in the old generation, which
+ * filled with them. Without it the young generation collects more often (340 times instead of
+ * 260 on that file), but the analysis takes 7 % less time, the whole command 3 % less and the
+ * connection table alone 27 % less (medians of 8 to 10 runs alternating with it on); the reports
+ * are identical.
+ */
+function newWorker(heap: typeof WORKER_HEAP): Worker {
+  setFlagsFromString('--no-allocation-site-pretenuring');
+  return new Worker(ENTRY, { resourceLimits: heap });
+}
+
 let early: Worker | null = null;
 
 /**
@@ -47,13 +66,13 @@ let early: Worker | null = null;
  */
 export function startWorkerEarly(): void {
   if (early !== null || !workerAvailable()) return;
-  early = new Worker(ENTRY, { resourceLimits: WORKER_HEAP });
+  early = newWorker(WORKER_HEAP);
   early.unref();
 }
 
 /** The worker started early, if it has the heap asked for; else a new one. */
 function takeWorker(heap: typeof WORKER_HEAP): Worker {
-  const worker = early !== null && heap === WORKER_HEAP ? early : new Worker(ENTRY, { resourceLimits: heap });
+  const worker = early !== null && heap === WORKER_HEAP ? early : newWorker(heap);
   if (worker === early) early = null;
   worker.ref();
   return worker;
