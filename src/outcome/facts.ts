@@ -68,7 +68,7 @@ export function helloFacts(hello: ClientHello): ClientHelloFacts {
     random: hello.random.toString('latin1'),
     cipherSuiteCount: hello.cipherSuites.length,
     // Not shared: clients that shuffle their extensions (Chrome) rarely send the same order twice.
-    extensionTypes: hello.extensions.map((e) => e.type),
+    extensionTypes: hello.extensionTypes,
     serverName: serverName(hello.serverName),
     alpn: texts(hello.alpn),
     encryptedClientHello: hello.encryptedClientHello,

@@ -57,8 +57,9 @@ describe('decodeClientHello: fields', () => {
       malformed: null,
       length: body.length,
     });
-    expect(hello.extensions.map((e) => e.type)).toEqual([0, 23, 43, 13, 16, 0xfe0d]);
-    expect(hello.extensions[1]).toEqual({ type: 23, length: 0 });
+    expect(hello.extensionTypes).toEqual([0, 23, 43, 13, 16, 0xfe0d]);
+    expect(hello.extensionLengths[1]).toBe(0);
+    expect(hello.extensionLengths[5]).toBe(3);
     expect(hello.random.equals(random)).toBe(true);
     random[0] = 99;
     body[2] = 99;
@@ -84,7 +85,8 @@ describe('decodeClientHello: server_name status', () => {
   it('absent: empty extension block', () => {
     const hello = withExtensions([]);
     expect(hello.hasExtensionBlock).toBe(true);
-    expect(hello.extensions).toEqual([]);
+    expect(hello.extensionTypes).toEqual([]);
+    expect(hello.extensionLengths).toEqual([]);
     expect(hello.serverName.status).toBe('absent');
   });
 
@@ -190,8 +192,8 @@ describe('decodeClientHello: inconsistent lengths', () => {
     const body = encodeClientHelloBody({ cipherSuites: [0x1301, 0xc02f], extensions: [{ type: 10, data: Buffer.from([0, 2, 0, 29]) }] });
     body.writeUInt16BE(200, body.length - 4 - 2); // the extension's length
     const broken = decodeClientHello(body, 0, body.length, true);
-    expect(hello.extensions).toHaveLength(1);
-    expect(broken.extensions).toEqual([]);
+    expect(hello.extensionTypes).toHaveLength(1);
+    expect(broken.extensionTypes).toEqual([]);
     expect(broken.malformed).toBe('extension 10 length 200 overruns the extensions block');
   });
 
@@ -246,7 +248,8 @@ describe('decodeClientHello: prefixes (complete=false)', () => {
     const hello = decodeClientHello(body, 0, 2 + 32 + 1 + 2 + 3, false, { declaredLength: body.length });
     expect(hello.cipherSuites).toEqual([0x1301]);
     const later = decodeClientHello(body, 0, sniStart + 2, false);
-    expect(later.extensions).toEqual([{ type: 23, length: 0 }]);
+    expect(later.extensionTypes).toEqual([23]);
+    expect(later.extensionLengths).toEqual([0]);
     expect(later.length).toBe(sniStart + 2);
     expect(later.malformed).toBe(`truncated after ${sniStart + 2} bytes`);
   });

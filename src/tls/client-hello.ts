@@ -76,7 +76,8 @@ export function decodeClientHello(
     supportedVersions: [],
     random: NO_RANDOM,
     cipherSuites: [],
-    extensions: [],
+    extensionTypes: [],
+    extensionLengths: [],
     hasExtensionBlock: false,
     serverName: { status: 'unknown', name: null, hex: null },
     alpn: [],
@@ -187,7 +188,8 @@ export function decodeClientHello(
         }
         return finish('overrun', `extension ${type} length ${length} overruns the extensions block`);
       }
-      hello.extensions.push({ type, length });
+      hello.extensionTypes.push(type);
+      hello.extensionLengths.push(length);
       if (type === EXT_ENCRYPTED_CLIENT_HELLO) hello.encryptedClientHello = true;
       if (dataEnd > lim) return finish('cut', '');
       const word = type >>> 5;
@@ -202,8 +204,8 @@ export function decodeClientHello(
       p = dataEnd;
     }
   } finally {
-    // Every bit set belongs to a type in hello.extensions: clearing their words clears them all.
-    for (const e of hello.extensions) seenTypes[e.type >>> 5] = 0;
+    // Every bit set belongs to a type in hello.extensionTypes: clearing their words clears them all.
+    for (const type of hello.extensionTypes) seenTypes[type >>> 5] = 0;
   }
   if (!sniDecided) hello.serverName = { status: 'absent', name: null, hex: null };
   if (blockEnd < msgEnd && Number.isFinite(msgEnd)) note(`${msgEnd - blockEnd} bytes after the extensions`);

@@ -85,7 +85,7 @@ interface Ja4Parts {
 
 function parts(hello: ClientHello, transport: Ja4Transport): Ja4Parts {
   const ciphers = hello.cipherSuites.filter((c) => !isGrease(c));
-  const extensionTypes = hello.extensions.map((e) => e.type).filter((t) => !isGrease(t));
+  const extensionTypes = hello.extensionTypes.filter((t) => !isGrease(t));
   const hasServerName = extensionTypes.includes(EXT_SERVER_NAME);
   const a =
     (transport === 'quic' ? 'q' : 't') +
@@ -180,18 +180,15 @@ function putKeyPart(values: readonly number[], n: number, sort: boolean): number
  * left out as JA4 does. -1 when a list is too long to be worth caching.
  */
 function inputs(hello: ClientHello, transport: Ja4Transport): number {
-  const { cipherSuites, extensions, signatureAlgorithms, supportedVersions } = hello;
-  if (cipherSuites.length > MAX_KEY_LIST || extensions.length > MAX_KEY_LIST || signatureAlgorithms.length > MAX_KEY_LIST || supportedVersions.length > MAX_KEY_LIST) return -1;
+  const { cipherSuites, extensionTypes, signatureAlgorithms, supportedVersions } = hello;
+  if (cipherSuites.length > MAX_KEY_LIST || extensionTypes.length > MAX_KEY_LIST || signatureAlgorithms.length > MAX_KEY_LIST || supportedVersions.length > MAX_KEY_LIST) return -1;
   let n = 0;
   keyUnits[n++] = transport === 'tcp' ? 0x74 : 0x71;
   keyUnits[n++] = hello.legacyVersion;
   n = putKeyPart(supportedVersions, n, false);
   n = putKeyPart(cipherSuites, n, true);
-  // Extension types, sorted, GREASE left out, as putKeyPart does (from the extension list itself).
-  let end = n + 1;
-  for (const e of extensions) if (!isGrease(e.type)) insertKeyUnit(e.type, n + 1, end++, true);
-  keyUnits[n] = end - n - 1;
-  n = putKeyPart(signatureAlgorithms, end, false);
+  n = putKeyPart(extensionTypes, n, true);
+  n = putKeyPart(signatureAlgorithms, n, false);
   const hex = hello.alpnHex?.[0];
   const alpn = hex !== undefined ? hex : hello.alpn[0];
   keyUnits[n++] = hex !== undefined ? 0x78 : alpn !== undefined ? 0x74 : 0x2d;

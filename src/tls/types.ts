@@ -9,11 +9,6 @@ export interface ServerName {
   hex: string | null;
 }
 
-export interface ExtensionSummary {
-  type: number;
-  length: number;
-}
-
 /** A decoded ClientHello (TLS or SSLv2-compatible). */
 export interface ClientHello {
   format: 'tls' | 'sslv2';
@@ -30,8 +25,10 @@ export interface ClientHello {
   /** The 32-byte random (for SSLv2 the challenge, left-padded to 32 bytes); a copy. Shorter only when a prefix ends inside it. */
   random: Buffer;
   cipherSuites: readonly number[];
-  /** Extensions in wire order; empty when there is no extension block. */
-  extensions: ExtensionSummary[];
+  /** Extension types in wire order (tls.handshake.extension.type); empty when there is no extension block. */
+  extensionTypes: number[];
+  /** The length of each extension's data, same order (tls.handshake.extension.len). */
+  extensionLengths: number[];
   /** True when the hello has an extensions block (possibly empty). */
   hasExtensionBlock: boolean;
   serverName: ServerName;
