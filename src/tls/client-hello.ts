@@ -15,7 +15,7 @@ import {
   decodeSignatureAlgorithms,
   decodeSupportedVersions,
 } from './extensions.js';
-import type { ClientHello } from './types.js';
+import type { ClientHello, ServerName } from './types.js';
 
 export interface ClientHelloContext {
   /** Version of the record that carried the message's first byte (0 when unknown). */
@@ -40,6 +40,13 @@ type Need = 'ok' | 'cut' | 'overrun';
 const seenTypes = new Uint32Array(65536 / 32);
 const NO_RANDOM = Buffer.alloc(0);
 
+/** What a hello without a readable host name says, shared (frozen) rather than made per hello. */
+const UNKNOWN_NAME: ServerName = Object.freeze({ status: 'unknown', name: null, hex: null });
+const MALFORMED_NAME: ServerName = Object.freeze({ status: 'malformed', name: null, hex: null });
+const ABSENT_NAME: ServerName = Object.freeze({ status: 'absent', name: null, hex: null });
+/** The lists a hello has until its fields say otherwise. */
+const NONE: readonly never[] = Object.freeze([]);
+
 /** Whole cipher suite lists by their bytes: a capture's clients send a few lists over and over. */
 const cipherSuiteLists = new RawMemo<readonly number[]>(1024);
 
@@ -48,6 +55,52 @@ function u16s(buf: Buffer, start: number, end: number): number[] {
   const values = new Array<number>((end - start) >> 1);
   for (let i = 0; i < values.length; i++) values[i] = u16(buf, start + 2 * i);
   return values;
+}
+
+/**
+ * The hello being decoded and its window, for the helpers below: one object, reused, rather than
+ * closures made per hello (decoding is synchronous, as for seenTypes).
+ */
+const decoding = {
+  hello: null as ClientHello | null,
+  /** End of the bytes there are, and of the message as declared. */
+  lim: 0,
+  msgEnd: 0,
+  available: 0,
+  declared: 0,
+  cutBy: undefined as string | undefined,
+  /** The server_name status is final (the extension was read, or found broken). */
+  sniDecided: false,
+};
+
+function note(reason: string): void {
+  const hello = decoding.hello as ClientHello;
+  hello.malformed ??= reason;
+}
+
+function truncated(): string {
+  const { cutBy, declared, available } = decoding;
+  const by = cutBy === undefined ? 'truncated' : `truncated by ${cutBy}`;
+  return Number.isFinite(declared) ? `${by} after ${available} of ${declared} bytes` : `${by} after ${available} bytes`;
+}
+
+/** Ends decoding at a cut ('unknown' SNI unless decided) or an overrun ('malformed'). */
+function finish(how: 'cut' | 'overrun', reason: string): ClientHello {
+  const hello = decoding.hello as ClientHello;
+  if (how === 'cut') {
+    note(truncated());
+    if (!decoding.sniDecided) hello.serverName = UNKNOWN_NAME;
+  } else {
+    note(reason);
+    if (!decoding.sniDecided) hello.serverName = MALFORMED_NAME;
+  }
+  return hello;
+}
+
+/** Whether n bytes at p are there ('ok'), lie past the bytes there are ('cut') or past the message ('overrun'). */
+function need(p: number, n: number): Need {
+  if (p + n <= decoding.lim) return 'ok';
+  return p + n > decoding.msgEnd ? 'overrun' : 'cut';
 }
 
 /**
@@ -73,44 +126,29 @@ export function decodeClientHello(
     format: 'tls',
     recordVersion: context.recordVersion ?? 0,
     legacyVersion: 0,
-    supportedVersions: [],
+    supportedVersions: NONE,
     random: NO_RANDOM,
-    cipherSuites: [],
+    cipherSuites: NONE,
     extensionTypes: [],
     extensionLengths: [],
     hasExtensionBlock: false,
-    serverName: { status: 'unknown', name: null, hex: null },
-    alpn: [],
-    alpnHex: [],
-    signatureAlgorithms: [],
+    serverName: UNKNOWN_NAME,
+    alpn: NONE,
+    alpnHex: NONE,
+    signatureAlgorithms: NONE,
     encryptedClientHello: false,
     complete,
     malformed: null,
     length: Number.isFinite(declared) ? declared : available,
   };
 
-  let sniDecided = false;
-  const note = (reason: string): void => {
-    hello.malformed ??= reason;
-  };
-  const truncated = (): string => {
-    const by = context.cutBy === undefined ? 'truncated' : `truncated by ${context.cutBy}`;
-    return Number.isFinite(declared) ? `${by} after ${available} of ${declared} bytes` : `${by} after ${available} bytes`;
-  };
-  const finish = (how: 'cut' | 'overrun', reason: string): ClientHello => {
-    if (how === 'cut') {
-      note(truncated());
-      if (!sniDecided) hello.serverName = { status: 'unknown', name: null, hex: null };
-    } else {
-      note(reason);
-      if (!sniDecided) hello.serverName = { status: 'malformed', name: null, hex: null };
-    }
-    return hello;
-  };
-  const need = (p: number, n: number): Need => {
-    if (p + n <= lim) return 'ok';
-    return p + n > msgEnd ? 'overrun' : 'cut';
-  };
+  decoding.hello = hello;
+  decoding.lim = lim;
+  decoding.msgEnd = msgEnd;
+  decoding.available = available;
+  decoding.declared = declared;
+  decoding.cutBy = context.cutBy;
+  decoding.sniDecided = false;
 
   let p = start;
   let r = need(p, 2);
@@ -160,7 +198,7 @@ export function decodeClientHello(
   p += compressionLength;
 
   if (p === msgEnd) {
-    hello.serverName = { status: 'absent', name: null, hex: null };
+    hello.serverName = ABSENT_NAME;
     return hello;
   }
   r = need(p, 2);
@@ -182,9 +220,9 @@ export function decodeClientHello(
       const dataStart = p + 4;
       const dataEnd = dataStart + length;
       if (dataEnd > blockEnd) {
-        if (type === EXT_SERVER_NAME && !sniDecided) {
-          hello.serverName = { status: 'malformed', name: null, hex: null };
-          sniDecided = true;
+        if (type === EXT_SERVER_NAME && !decoding.sniDecided) {
+          hello.serverName = MALFORMED_NAME;
+          decoding.sniDecided = true;
         }
         return finish('overrun', `extension ${type} length ${length} overruns the extensions block`);
       }
@@ -199,7 +237,7 @@ export function decodeClientHello(
       } else {
         seenTypes[word] |= bit;
         decodeExtension(hello, type, buf, dataStart, dataEnd, note);
-        if (type === EXT_SERVER_NAME) sniDecided = true;
+        if (type === EXT_SERVER_NAME) decoding.sniDecided = true;
       }
       p = dataEnd;
     }
@@ -207,7 +245,7 @@ export function decodeClientHello(
     // Every bit set belongs to a type in hello.extensionTypes: clearing their words clears them all.
     for (const type of hello.extensionTypes) seenTypes[type >>> 5] = 0;
   }
-  if (!sniDecided) hello.serverName = { status: 'absent', name: null, hex: null };
+  if (!decoding.sniDecided) hello.serverName = ABSENT_NAME;
   if (blockEnd < msgEnd && Number.isFinite(msgEnd)) note(`${msgEnd - blockEnd} bytes after the extensions`);
   return hello;
 }
