@@ -2,13 +2,16 @@ import type { CloseReason, ConnectionObserver, Direction, TcpConnection } from '
 import { ACK, FIN, RST, SYN } from '../tcp/segment.js';
 import { ja4 } from '../tls/ja4.js';
 import { createTlsStreamReader } from '../tls/stream-reader.js';
-import type { Alert, ClientHello, Position, ServerHello, TlsStreamReader } from '../tls/types.js';
+import type { Alert, ClientHello, Position, ServerHello, TlsEvents, TlsStreamReader } from '../tls/types.js';
 import { categorize } from './category.js';
 import { addressText, helloFacts, sharedEndpoint, sharedServerHello, sharedText } from './facts.js';
 import type { ClientHelloSeen, ConnectionOutcome, FrameRef, SideEvidence } from './types.js';
 
-/** What one direction of a connection sent. */
-class Side {
+/**
+ * What one direction of a connection sent. It is also where that direction's TLS reader reports
+ * (one object per direction rather than three callbacks per reader).
+ */
+class Side implements TlsEvents {
   /** First SYN without ACK, first SYN/ACK, first RST, first FIN. */
   synOnly: FrameRef | null = null;
   synAck: FrameRef | null = null;
@@ -19,10 +22,27 @@ class Side {
   reader: TlsStreamReader | null = null;
   hello: ClientHelloSeen | null = null;
   helloCount = 0;
-  serverHello: { hello: ServerHello; at: Position } | null = null;
+  serverHelloSeen: { hello: ServerHello; at: Position } | null = null;
   retry: Position | null = null;
-  alert: { alert: Alert; at: Position } | null = null;
+  alertSeen: { alert: Alert; at: Position } | null = null;
   gap: 'lost' | 'snaplen' | null = null;
+
+  constructor(
+    private readonly recorder: ConnectionRecorder,
+    private readonly dir: Direction,
+  ) {}
+
+  clientHello(hello: ClientHello, at: Position): void {
+    this.recorder.onClientHello(this.dir, hello, at);
+  }
+
+  serverHello(hello: ServerHello, at: Position): void {
+    this.recorder.onServerHello(this.dir, hello, at);
+  }
+
+  alert(alert: Alert, at: Position): void {
+    this.alertSeen ??= { alert, at };
+  }
 }
 
 /**
@@ -37,7 +57,7 @@ export class ConnectionRecorder implements ConnectionObserver {
   private lastFrame = 0;
   private lastTime = 0;
   /** What each direction sent. */
-  private readonly sides: [Side, Side] = [new Side(), new Side()];
+  private readonly sides: [Side, Side] = [new Side(this, 0), new Side(this, 1)];
   /**
    * The ACK answering the first SYN/ACK, kept as plain numbers so that no packet allocates:
    * `ackAwaited` is the direction it is awaited from (-1: none awaited), `ackDir` the one it came from.
@@ -147,16 +167,11 @@ export class ConnectionRecorder implements ConnectionObserver {
   }
 
   private reader(dir: Direction): TlsStreamReader {
-    let reader = this.sides[dir].reader;
+    const side = this.sides[dir];
+    let reader = side.reader;
     if (reader === null) {
-      reader = createTlsStreamReader({
-        clientHello: (hello, at) => this.onClientHello(dir, hello, at),
-        serverHello: (hello, at) => this.onServerHello(dir, hello, at),
-        alert: (alert, at) => {
-          this.sides[dir].alert ??= { alert, at };
-        },
-      });
-      this.sides[dir].reader = reader;
+      reader = createTlsStreamReader(side);
+      side.reader = reader;
     }
     return reader;
   }
@@ -169,7 +184,8 @@ export class ConnectionRecorder implements ConnectionObserver {
     this.reading &= ~(1 << dir);
   }
 
-  private onClientHello(dir: Direction, hello: ClientHello, at: Position): void {
+  /** A ClientHello read in direction `dir` (reported by that side's reader). */
+  onClientHello(dir: Direction, hello: ClientHello, at: Position): void {
     const side = this.sides[dir];
     side.helloCount++;
     if (side.hello === null) {
@@ -177,16 +193,17 @@ export class ConnectionRecorder implements ConnectionObserver {
       this.firstHelloDir ??= dir;
     }
     // A second ClientHello (after a HelloRetryRequest) is all a client sends in the clear.
-    if (side.helloCount >= 2 || this.sides[other(dir)].serverHello !== null) this.stopReader(dir);
+    if (side.helloCount >= 2 || this.sides[other(dir)].serverHelloSeen !== null) this.stopReader(dir);
   }
 
-  private onServerHello(dir: Direction, hello: ServerHello, at: Position): void {
+  /** A ServerHello read in direction `dir` (reported by that side's reader). */
+  onServerHello(dir: Direction, hello: ServerHello, at: Position): void {
     this.firstHelloDir ??= other(dir);
     if (hello.helloRetryRequest) {
       this.sides[dir].retry ??= at;
       return;
     }
-    this.sides[dir].serverHello ??= { hello: sharedServerHello(hello), at };
+    this.sides[dir].serverHelloSeen ??= { hello: sharedServerHello(hello), at };
     this.stopReader(dir);
     if (this.sides[other(dir)].hello !== null) this.stopReader(other(dir));
   }
@@ -206,8 +223,8 @@ export class ConnectionRecorder implements ConnectionObserver {
       if (a.hello === null) return [1, 'client-hello'];
       return [a.hello.at.firstFrame <= b.hello.at.firstFrame ? 0 : 1, 'client-hello'];
     }
-    if (a.serverHello !== null) return [1, 'server-hello'];
-    if (b.serverHello !== null) return [0, 'server-hello'];
+    if (a.serverHelloSeen !== null) return [1, 'server-hello'];
+    if (b.serverHelloSeen !== null) return [0, 'server-hello'];
     // The server is the side with the lower port (well-known ports are low); on a tie, the first sender is the client.
     return [this.conn.portA >= this.conn.portB ? 0 : 1, 'port'];
   }
@@ -239,9 +256,9 @@ export class ConnectionRecorder implements ConnectionObserver {
       clientHello: client.hello,
       clientHelloCount: client.helloCount,
       helloRetryRequest: server.retry,
-      serverHello: server.serverHello,
-      serverAlert: server.alert,
-      clientAlert: client.alert,
+      serverHello: server.serverHelloSeen,
+      serverAlert: server.alertSeen,
+      clientAlert: client.alertSeen,
       serverReset: server.rst,
       clientReset: client.rst,
       serverFin: server.fin,

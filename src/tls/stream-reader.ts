@@ -57,6 +57,9 @@ interface PendingMessage {
   parts: Buffer[] | null;
 }
 
+/** No frames: what `tail` carries while there is none (shared, never written). */
+const NO_FRAMES: readonly number[] = Object.freeze([]);
+
 export function createTlsStreamReader(events: TlsEvents, limits: TlsStreamReaderLimits = {}): TlsStreamReader {
   return new StreamReader(events, limits);
 }
@@ -86,7 +89,7 @@ class StreamReader implements TlsStreamReader {
   private tail: Buffer | null = null;
   private tailOffset = 0;
   /** The frame that carried each byte of `tail`. */
-  private tailFrames: number[] = [];
+  private tailFrames: readonly number[] = NO_FRAMES;
 
   // Record layer.
   /** The next record is an SSLv2-format ClientHello (2-byte header). */
@@ -140,7 +143,7 @@ class StreamReader implements TlsStreamReader {
     if (this.mode === 'scan') {
       // Still looking for TLS: drop the unresolved bytes and keep looking, strictly.
       this.tail = null;
-      this.tailFrames = [];
+      this.tailFrames = NO_FRAMES;
       this.startKnown = false;
       return;
     }
@@ -166,7 +169,7 @@ class StreamReader implements TlsStreamReader {
   private finish(): void {
     this.mode = 'done';
     this.tail = null;
-    this.tailFrames = [];
+    this.tailFrames = NO_FRAMES;
     this.carry = null;
     this.carryLength = 0;
     this.headLength = 0;
@@ -208,7 +211,7 @@ class StreamReader implements TlsStreamReader {
     const tailFrames = this.tailFrames;
     if (tail !== null) {
       this.tail = null;
-      this.tailFrames = [];
+      this.tailFrames = NO_FRAMES;
       // Candidates that start in the unresolved tail: the tail plus enough of this push to decide.
       const joined = Buffer.concat([tail, bytes.subarray(0, HANDSHAKE_PROBE_LENGTH)]);
       for (let j = 0; j < tail.length; j++) {
