@@ -38,14 +38,14 @@ export async function analyzeCapture(
   const sink = {
     record(r: CaptureRecord): void {
       if (progress !== undefined && (r.frame & 0xffff) === 0) progress(r.frame);
-      const ip = network.decodeAt(r.linkType, r.buf, r.offset, r.offset + r.length, r.time, r.originalLength);
+      const ip = network.decodeAt(r.linkType, r.buf, r.offset, r.offset + r.length, r, r.originalLength);
       if (isSkip(ip) || ip.protocol !== 6) return;
       if (readTcp(ip.data, ip.payloadOffset, ip.payloadEnd, ip.payloadLength, tcp) !== null) {
         tcpErrors++;
         return;
       }
       tcpPackets++;
-      table.segment(ip, tcp, r.frame, r.time);
+      table.segment(ip, tcp, r);
     },
   };
   const summary = await readCapture(source, sink, { stdin: options.stdin, signal: options.signal });

@@ -59,8 +59,10 @@ export interface NetworkDecoder {
   /**
    * decode() for the frame `buf[offset, end)`, without a packet object per frame: the IpPacket
    * returned is the decoder's own, overwritten by the next call, so it is valid only until then.
+   * The time is read from `at` (the capture record): passed as a number, it would cost a heap
+   * number per frame.
    */
-  decodeAt(linkType: number, buf: Buffer, offset: number, end: number, time: number, originalLength?: number): NetworkResult;
+  decodeAt(linkType: number, buf: Buffer, offset: number, end: number, at: { readonly time: number }, originalLength?: number): NetworkResult;
   readonly stats: NetworkStats;
 }
 
@@ -134,14 +136,14 @@ class Decoder implements NetworkDecoder {
   }
 
   decode(linkType: number, data: Buffer, time: number, originalLength?: number): NetworkResult {
-    const result = this.decodeAt(linkType, data, 0, data.length, time, originalLength);
+    const result = this.decodeAt(linkType, data, 0, data.length, { time }, originalLength);
     return result === this.packet ? { ...result } : result;
   }
 
-  decodeAt(linkType: number, buf: Buffer, offset: number, end: number, time: number, originalLength?: number): NetworkResult {
+  decodeAt(linkType: number, buf: Buffer, offset: number, end: number, at: { readonly time: number }, originalLength?: number): NetworkResult {
     const stats = this.stats;
     stats.frames++;
-    this.time = time;
+    this.time = at.time;
     let result: NetworkResult;
     if (linkType !== this.lastLinkType) {
       this.lastLinkType = linkType;

@@ -21,7 +21,7 @@ function record(packets: [0 | 1, number][]): ConnectionOutcome {
   const r = new ConnectionRecorder(conn, 0, (o) => {
     out = o;
   });
-  packets.forEach(([dir, flags], i) => r.segment(dir, flags, 0, 0, i + 1, (i + 1) / 1000));
+  packets.forEach(([dir, flags], i) => r.segment(dir, { flags, seq: 0 }, { frame: i + 1, time: (i + 1) / 1000 }));
   r.close('closed');
   if (out === null) throw new Error('no outcome');
   return out;
@@ -69,8 +69,8 @@ describe('ConnectionRecorder reading', () => {
     const r = new ConnectionRecorder(conn, 0, (o) => {
       out = o;
     });
-    r.segment(0, SYN, 100, 0, 1, 0.001);
-    r.segment(1, SYN | ACK, 500, 101, 2, 0.002);
+    r.segment(0, { flags: SYN, seq: 100 }, { frame: 1, time: 0.001 });
+    r.segment(1, { flags: SYN | ACK, seq: 500 }, { frame: 2, time: 0.002 });
     r.data(0, clientHello, 3, 0.003);
     expect([r.wantsData(0), r.wantsData(1)]).toEqual([true, true]);
     r.data(1, serverHello, 4, 0.004);

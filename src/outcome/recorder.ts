@@ -1,4 +1,4 @@
-import type { CloseReason, ConnectionObserver, Direction, TcpConnection } from '../stream/connections.js';
+import type { CloseReason, ConnectionObserver, Direction, PacketAt, SegmentHeader, TcpConnection } from '../stream/connections.js';
 import { ACK, FIN, RST, SYN } from '../tcp/segment.js';
 import { ja4 } from '../tls/ja4.js';
 import { createTlsStreamReader } from '../tls/stream-reader.js';
@@ -80,7 +80,9 @@ export class ConnectionRecorder implements ConnectionObserver {
     private readonly done: (outcome: ConnectionOutcome) => void,
   ) {}
 
-  segment(dir: Direction, flags: number, seq: number, _ack: number, frame: number, time: number): void {
+  segment(dir: Direction, header: SegmentHeader, at: PacketAt): void {
+    const { flags } = header;
+    const { frame, time } = at;
     this.packets++;
     this.lastFrame = frame;
     this.lastTime = time;
@@ -103,7 +105,7 @@ export class ConnectionRecorder implements ConnectionObserver {
         }
       } else if (side.synOnly === null) {
         side.synOnly = this.ref(frame, time);
-        side.synSeq = seq;
+        side.synSeq = header.seq;
       }
     }
     if (flags & RST) {

@@ -75,11 +75,11 @@ function shortConnections(table: ConnectionTable, n: number, gap: (i: number) =>
     const syn = packet({ a: 1, b: 2, aPort: 0, bPort: 443, flags: 0x02, seq: i, ack: 0, payload: Buffer.alloc(0), cut: 0, dt: 0 });
     syn.tcp.srcPort = 1024 + (i % 60000);
     syn.ip.data[2] = i >> 16;
-    table.segment(syn.ip, syn.tcp, 2 * i + 1, time);
+    table.segment(syn.ip, syn.tcp, { frame: 2 * i + 1, time });
     const rst = packet({ a: 1, b: 2, aPort: 0, bPort: 443, flags: 0x04, seq: i + 1, ack: 0, payload: Buffer.alloc(0), cut: 0, dt: 0 });
     rst.tcp.srcPort = syn.tcp.srcPort;
     rst.ip.data[2] = i >> 16;
-    table.segment(rst.ip, rst.tcp, 2 * i + 2, time + 0.001);
+    table.segment(rst.ip, rst.tcp, { frame: 2 * i + 2, time: time + 0.001 });
   }
 }
 
@@ -92,7 +92,7 @@ function run(steps: Step[], limits: Partial<ConnectionLimits>) {
   steps.forEach((s, i) => {
     time += s.dt;
     const { ip, tcp } = packet(s);
-    table.segment(ip, tcp, i + 1, time);
+    table.segment(ip, tcp, { frame: i + 1, time });
     maxLive = Math.max(maxLive, table.size);
     maxPending = Math.max(maxPending, table.pendingBytes);
   });
@@ -140,7 +140,7 @@ describe('ConnectionTable lookup', () => {
           const length = src.address.length;
           const ip: IpPacket = { version: length === 4 ? 4 : 6, data, srcOffset: 0, dstOffset: length, protocol: 6, payloadOffset: data.length, payloadEnd: data.length, payloadLength: 0, hopLimit: 64, tunnel: null };
           const tcp: TcpSegment = { srcPort: src.port, dstPort: dst.port, seq: 1, ack: 1, flags: 0x10, window: 1000, payloadOffset: data.length, payloadEnd: data.length, payloadLength: 0 };
-          table.segment(ip, tcp, i + 1, 1 + i);
+          table.segment(ip, tcp, { frame: i + 1, time: 1 + i });
         });
         expect(seen).toEqual(expected);
       }),
@@ -161,9 +161,9 @@ describe('ConnectionTable removal', () => {
           (conn) => {
             let reset = false;
             return {
-              segment: (_dir, flags) => {
+              segment: (_dir, header) => {
                 seen.push(conn.id);
-                if (flags & 0x04) reset = true;
+                if (header.flags & 0x04) reset = true;
               },
               data: () => undefined,
               gap: () => undefined,
@@ -182,7 +182,7 @@ describe('ConnectionTable removal', () => {
           const data = Buffer.concat([client, server]);
           const ip: IpPacket = { version: v6 ? 6 : 4, data, srcOffset: 0, dstOffset: client.length, protocol: 6, payloadOffset: data.length, payloadEnd: data.length, payloadLength: 0, hopLimit: 64, tunnel: null };
           const tcp: TcpSegment = { srcPort: 40000 + (i % 7), dstPort: 443, seq: 1, ack: 1, flags, window: 1000, payloadOffset: data.length, payloadEnd: data.length, payloadLength: 0 };
-          table.segment(ip, tcp, 0, time);
+          table.segment(ip, tcp, { frame: 0, time });
         };
         for (let i = 0; i < count; i++) send(i, 0x02, 1);
         const ended = new Set(ending);
@@ -235,7 +235,7 @@ describe('ConnectionTable with ConnectionRecorder', () => {
     for (let i = 0; i < 20_000; i++) {
       const { ip, tcp } = packet({ a: i >> 16, b: 200, aPort: 1024 + (i & 0xffff), bPort: 443, flags: 0x02, seq: i, ack: 0, payload: Buffer.alloc(0), cut: 0, dt: 0 });
       ip.data[2] = (i >> 8) & 0xff;
-      table.segment(ip, tcp, i + 1, 1 + i / 1000);
+      table.segment(ip, tcp, { frame: i + 1, time: 1 + i / 1000 });
       expect(table.size).toBeLessThanOrEqual(1000);
     }
     table.finish();
@@ -290,7 +290,7 @@ describe('ConnectionTable with ConnectionRecorder', () => {
     const table = new ConnectionTable((conn) => new ConnectionRecorder(conn, 0, (o) => closed.push(`${o.client.port} ${o.closedBy}`)), { lingerSeconds: 2 });
     const send = (port: number, flags: number, frame: number, time: number) => {
       const { ip, tcp } = packet({ a: 1, b: 2, aPort: port, bPort: 443, flags, seq: 1, ack: 0, payload: Buffer.alloc(0), cut: 0, dt: 0 });
-      table.segment(ip, tcp, frame, time);
+      table.segment(ip, tcp, { frame: frame, time });
     };
     send(50000, 0x02, 1, 1000);
     send(50000, 0x04, 2, 1000.001);
