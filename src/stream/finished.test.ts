@@ -72,18 +72,28 @@ describe('FinishedTuples', () => {
     six,
     { ...six, b: v6(3) },
   );
-  const ops = fc.array(fc.tuple(fc.constantFrom('remember', 'forget', 'has'), tuple, fc.boolean()), { maxLength: 80 });
+  // Many tuples and a larger set: long probe sequences in the index, wrapping round its end.
+  const manyTuples = fc.record({ last: fc.integer({ min: 1, max: 40 }), port: fc.integer({ min: 1, max: 5 }) }).map(
+    ({ last, port }): Tuple => ({ a: v4(last), aPort: 40000 + port, b: v4(200), bPort: 443 }),
+  );
   const key = (t: Tuple): string => [`${t.a.toString('hex')}:${t.aPort}`, `${t.b.toString('hex')}:${t.bPort}`].sort().join('-');
 
-  it('answers as a list of the last `max` tuples remembered and not forgotten since', () => {
+  it.each([
+    ['a few tuples, a small set', tuple, 6, 80],
+    ['many tuples, a larger set', manyTuples, 48, 400],
+  ] as const)('answers as a list of the last `max` tuples remembered and not forgotten since: %s', (_name, tuples, maxMax, maxLength) => {
+    const ops = fc.array(fc.tuple(fc.constantFrom('remember', 'forget', 'has'), tuples, fc.boolean()), { maxLength });
     fc.assert(
-      fc.property(ops, fc.integer({ min: 1, max: 6 }), fc.boolean(), (list, max, coarse) => {
+      fc.property(ops, fc.integer({ min: 1, max: maxMax }), fc.constantFrom('distinct', 'coarse', 'one-cell'), (list, max, hashing) => {
+        const coarse = hashing === 'coarse';
         // A hash of a few values makes collisions common; one of many values makes none.
         const ids = new Map<string, number>();
         const hashOf = (t: Tuple): number => {
           const k = key(t);
           if (!ids.has(k)) ids.set(k, ids.size);
-          return coarse ? (ids.get(k) as number) & 1 : (ids.get(k) as number);
+          const id = ids.get(k) as number;
+          // 'one-cell': distinct hashes whose low bits agree, so that every tuple probes from the same index cell.
+          return hashing === 'coarse' ? id & 1 : hashing === 'one-cell' ? id << 16 : id;
         };
         const set = new FinishedTuples(max);
         // The model: the serial each tuple was last remembered under, while not forgotten.
