@@ -87,7 +87,8 @@ const ipv6Addresses = new Interner<string>(65536);
  */
 export function addressText(bytes: string, version: 4 | 6): string {
   if (version === 6) return ipv6Addresses.find(bytes) ?? ipv6Addresses.keep(bytes, formatAddress(Buffer.from(bytes, 'latin1'), 0, 6));
-  const key = ((bytes.charCodeAt(0) << 24) | (bytes.charCodeAt(1) << 16) | (bytes.charCodeAt(2) << 8) | bytes.charCodeAt(3)) >>> 0;
+  // A signed 32-bit key: V8 keeps it a small integer, where an unsigned one above 2^31 would be a heap number.
+  const key = (bytes.charCodeAt(0) << 24) | (bytes.charCodeAt(1) << 16) | (bytes.charCodeAt(2) << 8) | bytes.charCodeAt(3);
   return ipv4Addresses.find(key) ?? ipv4Addresses.keep(key, formatAddress(Buffer.from(bytes, 'latin1'), 0, 4));
 }
 
