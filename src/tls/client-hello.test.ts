@@ -303,6 +303,15 @@ describe('decodeClientHello: lists shared by their bytes', () => {
     expect(a.alpnHex).toEqual(['6832', '687474702f312e31']);
   });
 
+  it('keeps no list longer than 256 bytes (a hostile capture could fill memory with them)', () => {
+    const long = Array.from({ length: 200 }, (_, i) => 0x1000 + i);
+    const a = decode({ cipherSuites: long });
+    const b = decode({ cipherSuites: long });
+    expect(a.cipherSuites).toEqual(long);
+    expect(b.cipherSuites).toEqual(long);
+    expect(b.cipherSuites).not.toBe(a.cipherSuites);
+  });
+
   it('keeps a list cut short out of the shared ones', () => {
     const body = encodeClientHelloBody({ cipherSuites: [0x1301, 0x1302, 0x1303] });
     // Cut inside the cipher suites: legacy_version, random, session id length, list length, one suite and a half.
