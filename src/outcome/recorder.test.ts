@@ -1,7 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import type { TcpConnection } from '../stream/connections.js';
 import { ACK, FIN, PSH, RST, SYN } from '../tcp/segment.js';
-import { clientHelloRecord, encodeServerHelloBody, handshakeMessage, records } from '../tls/testing/encode.js';
+import { decodeClientHello } from '../tls/client-hello.js';
+import { ja4 } from '../tls/ja4.js';
+import {
+  alpnExtension,
+  clientHelloRecord,
+  encodeClientHelloBody,
+  encodeServerHelloBody,
+  handshakeMessage,
+  records,
+  signatureAlgorithmsExtension,
+  supportedVersionsExtension,
+} from '../tls/testing/encode.js';
 import { ConnectionRecorder } from './recorder.js';
 import type { ConnectionOutcome } from './types.js';
 
@@ -81,6 +92,24 @@ describe('ConnectionRecorder reading', () => {
     const o = out as ConnectionOutcome | null;
     expect(o?.clientHelloCount).toBe(1);
     expect(o?.serverHello?.at.firstFrame).toBe(4);
+  });
+
+  it.each([
+    ['short lists: made when asked for', 20],
+    ['long lists: made at once', 200],
+  ])('gives the JA4 of the hello it read (%s)', (_name, count) => {
+    const cipherSuites = Array.from({ length: count }, (_, i) => 0x1000 + i);
+    const extensions = [alpnExtension([Buffer.from('h2')]), signatureAlgorithmsExtension([0x0403, 0x0804]), supportedVersionsExtension([0x0304])];
+    const body = encodeClientHelloBody({ cipherSuites, extensions });
+    let out: ConnectionOutcome | null = null;
+    const r = new ConnectionRecorder(conn, 0, (o) => {
+      out = o;
+    });
+    r.data(0, records(22, handshakeMessage(1, body), 0x0301), 1, 0.001);
+    r.close('closed');
+    const o = out as ConnectionOutcome | null;
+    expect(o?.clientHello?.ja4).toBe(ja4(decodeClientHello(body, 0, body.length, true), 'tcp'));
+    expect(o?.clientHello?.ja4).toMatch(/^t13i\d{4}h2_[0-9a-f]{12}_[0-9a-f]{12}$/);
   });
 
   it('stops wanting a direction whose bytes are not TLS', () => {

@@ -5,7 +5,52 @@ import { createTlsStreamReader } from '../tls/stream-reader.js';
 import type { Alert, ClientHello, Position, ServerHello, TlsEvents, TlsStreamReader } from '../tls/types.js';
 import { categorize } from './category.js';
 import { addressText, helloFacts, sharedEndpoint, sharedServerHello, sharedText } from './facts.js';
-import type { ClientHelloSeen, ConnectionOutcome, FrameRef, SideEvidence } from './types.js';
+import type { ClientHelloFacts, ClientHelloSeen, ConnectionOutcome, FrameRef, SideEvidence } from './types.js';
+
+/** Longest cipher suite or signature algorithm list a connection keeps until its JA4 is asked for. */
+const MAX_KEPT_LIST = 128;
+const NO_VALUES: readonly number[] = Object.freeze([]);
+
+/**
+ * A ClientHello as a connection keeps it. Its JA4 fingerprint is made when first asked for: the
+ * report lists a few thousand connections, and the others are only counted. Until then the
+ * cipher suite and signature algorithm lists are kept, which costs two references when they are
+ * the decoder's shared lists; a hello with longer lists is fingerprinted at once instead.
+ */
+class HelloSeen implements ClientHelloSeen {
+  private fingerprint: string | null = null;
+  private cipherSuites = NO_VALUES;
+  private signatureAlgorithms = NO_VALUES;
+  /** The first ALPN value's bytes in hex (at most 510 digits): all of ALPN that JA4 reads. */
+  private firstAlpnHex: string | undefined;
+
+  constructor(
+    readonly hello: ClientHelloFacts,
+    readonly at: Position,
+    decoded: ClientHello,
+  ) {
+    if (decoded.cipherSuites.length <= MAX_KEPT_LIST && decoded.signatureAlgorithms.length <= MAX_KEPT_LIST) {
+      this.cipherSuites = decoded.cipherSuites;
+      this.signatureAlgorithms = decoded.signatureAlgorithms;
+      this.firstAlpnHex = decoded.alpnHex?.[0];
+    } else {
+      this.fingerprint = sharedText(ja4(decoded, 'tcp'));
+    }
+  }
+
+  get ja4(): string {
+    if (this.fingerprint === null) {
+      const { legacyVersion, supportedVersions, extensionTypes, alpn } = this.hello;
+      const { cipherSuites, signatureAlgorithms, firstAlpnHex } = this;
+      const alpnHex = firstAlpnHex === undefined ? undefined : [firstAlpnHex];
+      this.fingerprint = sharedText(ja4({ legacyVersion, supportedVersions, cipherSuites, extensionTypes, signatureAlgorithms, alpn, alpnHex }, 'tcp'));
+      this.cipherSuites = NO_VALUES;
+      this.signatureAlgorithms = NO_VALUES;
+      this.firstAlpnHex = undefined;
+    }
+    return this.fingerprint;
+  }
+}
 
 /**
  * What one direction of a connection sent. It is also where that direction's TLS reader reports
@@ -191,7 +236,7 @@ export class ConnectionRecorder implements ConnectionObserver {
     const side = this.sides[dir];
     side.helloCount++;
     if (side.hello === null) {
-      side.hello = { hello: helloFacts(hello), at, ja4: sharedText(ja4(hello, 'tcp')) };
+      side.hello = new HelloSeen(helloFacts(hello), at, hello);
       this.firstHelloDir ??= dir;
     }
     // A second ClientHello (after a HelloRetryRequest) is all a client sends in the clear.

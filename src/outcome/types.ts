@@ -49,9 +49,9 @@ export interface ClientHelloFacts {
 }
 
 export interface ClientHelloSeen {
-  hello: ClientHelloFacts;
-  at: Position;
-  ja4: string;
+  readonly hello: ClientHelloFacts;
+  readonly at: Position;
+  readonly ja4: string;
 }
 
 /** Everything the analysis keeps about one TCP connection once it is over. */

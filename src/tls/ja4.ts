@@ -22,7 +22,17 @@
 import { createHash } from 'node:crypto';
 import { hex16, isGrease } from './bytes.js';
 import { EXT_ALPN, EXT_SERVER_NAME } from './extensions.js';
-import type { ClientHello } from './types.js';
+
+/** What a JA4 fingerprint is made from (a ClientHello is one). */
+export interface Ja4Input {
+  readonly legacyVersion: number;
+  readonly supportedVersions: readonly number[];
+  readonly cipherSuites: readonly number[];
+  readonly extensionTypes: readonly number[];
+  readonly signatureAlgorithms: readonly number[];
+  readonly alpn: readonly string[];
+  readonly alpnHex?: readonly string[];
+}
 
 export type Ja4Transport = 'tcp' | 'quic';
 
@@ -40,7 +50,7 @@ const VERSION_CODES = new Map<number, string>([
   [0xfefc, 'd3'],
 ]);
 
-function versionCode(hello: ClientHello): string {
+function versionCode(hello: Ja4Input): string {
   const offered = hello.supportedVersions.filter((v) => !isGrease(v));
   const version = offered.length > 0 ? Math.max(...offered) : hello.legacyVersion;
   return VERSION_CODES.get(version) ?? '00';
@@ -55,7 +65,7 @@ function isAlphanumeric(byte: number): boolean {
 }
 
 /** Raw bytes of the first ALPN value: from `alpnHex` when the decoder kept it, else the text as UTF-8. */
-function firstAlpnBytes(hello: ClientHello): Buffer | null {
+function firstAlpnBytes(hello: Ja4Input): Buffer | null {
   const hex = hello.alpnHex?.[0];
   if (hex !== undefined) return Buffer.from(hex, 'hex');
   const text = hello.alpn[0];
@@ -83,7 +93,7 @@ interface Ja4Parts {
   signatureAlgorithms: string;
 }
 
-function parts(hello: ClientHello, transport: Ja4Transport): Ja4Parts {
+function parts(hello: Ja4Input, transport: Ja4Transport): Ja4Parts {
   const ciphers = hello.cipherSuites.filter((c) => !isGrease(c));
   const extensionTypes = hello.extensionTypes.filter((t) => !isGrease(t));
   const hasServerName = extensionTypes.includes(EXT_SERVER_NAME);
@@ -179,7 +189,7 @@ function putKeyPart(values: readonly number[], n: number, sort: boolean): number
  * (JA4 sorts them; some clients shuffle their extensions) and the signature algorithms, GREASE
  * left out as JA4 does. -1 when a list is too long to be worth caching.
  */
-function inputs(hello: ClientHello, transport: Ja4Transport): number {
+function inputs(hello: Ja4Input, transport: Ja4Transport): number {
   const { cipherSuites, extensionTypes, signatureAlgorithms, supportedVersions } = hello;
   if (cipherSuites.length > MAX_KEY_LIST || extensionTypes.length > MAX_KEY_LIST || signatureAlgorithms.length > MAX_KEY_LIST || supportedVersions.length > MAX_KEY_LIST) return -1;
   let n = 0;
@@ -203,7 +213,7 @@ function inputs(hello: ClientHello, transport: Ja4Transport): number {
  * The JA4 fingerprint of a ClientHello, e.g. "t13d1516h2_8daaf6152771_e5627efa2ab1". The
  * fingerprints already made are kept in `cache` (the module's own unless a test gives another).
  */
-export function ja4(hello: ClientHello, transport: Ja4Transport, cache: FingerprintCache = known): string {
+export function ja4(hello: Ja4Input, transport: Ja4Transport, cache: FingerprintCache = known): string {
   const n = inputs(hello, transport);
   if (n < 0) return makeJa4(hello, transport);
   let fingerprint = cache.find(keyUnits, n);
@@ -214,7 +224,7 @@ export function ja4(hello: ClientHello, transport: Ja4Transport, cache: Fingerpr
   return fingerprint;
 }
 
-function makeJa4(hello: ClientHello, transport: Ja4Transport): string {
+function makeJa4(hello: Ja4Input, transport: Ja4Transport): string {
   const p = parts(hello, transport);
   const b = p.ciphers === '' ? EMPTY_HASH : hash12(p.ciphers);
   const c = p.extensions === '' ? EMPTY_HASH : hash12(extensionsAndAlgorithms(p));
@@ -222,7 +232,7 @@ function makeJa4(hello: ClientHello, transport: Ja4Transport): string {
 }
 
 /** JA4_r: the same fingerprint with the lists in clear instead of hashed. */
-export function ja4Raw(hello: ClientHello, transport: Ja4Transport): string {
+export function ja4Raw(hello: Ja4Input, transport: Ja4Transport): string {
   const p = parts(hello, transport);
   return `${p.a}_${p.ciphers}_${extensionsAndAlgorithms(p)}`;
 }
