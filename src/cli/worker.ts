@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import type { AnalyzeOptions } from './analyze.js';
 import { type Io, UsageError } from './command.js';
@@ -26,11 +25,11 @@ export type FromWorker =
  * collects it (it does from a limit of 2 GB up): a gigabyte of handshakes then peaked above
  * 300 MB. Under a 512 MB limit it grows by at most 1.4 times (1.6 under 1 GB: 6 MiB more at the
  * peak, 4 % less CPU). The young generation of 24 MB (8 MB semi-spaces, against 48 by default)
- * is what the memory target leaves room for: with pretenuring off (see newWorker) it is 10 to
- * 20 % faster on the handshake-heavy file than 12 MB, for 8 MiB more at the peak; 30 MB cost
- * 28 MiB more. What the analysis keeps is bounded well below the limit (a flood of 2 million
- * SYNs fits); a capture that still reached it would end the worker, not the process, and be
- * reported as such.
+ * is what the memory target leaves room for: with pretenuring off (see analyze-worker.ts) it
+ * is 10 to 20 % faster on the handshake-heavy file than 12 MB, for 8 MiB more at the peak; 30 MB
+ * cost 28 MiB more. What the analysis keeps is bounded well below the limit (a flood of 2
+ * million SYNs fits); a capture that still reached it would end the worker, not the process,
+ * and be reported as such.
  */
 export const WORKER_HEAP = { maxOldGenerationSizeMb: 512, maxYoungGenerationSizeMb: 24 };
 
@@ -39,24 +38,6 @@ const ENTRY = new URL('./analyze-worker.js', import.meta.url);
 /** The worker entry exists in the built package (not when the sources run under a test runner). */
 export function workerAvailable(): boolean {
   return ENTRY.protocol === 'file:' && existsSync(fileURLToPath(ENTRY));
-}
-
-/**
- * A worker thread for `analyze`. V8's allocation-site pretenuring is turned off first (V8 flags
- * are the process's; this one is read when the collector decides, so it holds for the new
- * thread). Pretenuring allocates the objects made at one place in the code straight in the old
- * generation once most of them have outlived a young-generation collection, and never looks
- * back. At the start of a capture every connection outcome is kept (up to --max-listed), so the
- * places that make outcomes, endpoints and hello facts were soon pretenured; the 130,000 outcomes
- * of the handshake-heavy file that are only counted then died in the old generation, which
- * filled with them. Without it the young generation collects more often (340 times instead of
- * 260 on that file), but the analysis takes 7 % less time, the whole command 3 % less and the
- * connection table alone 27 % less (medians of 8 to 10 runs alternating with it on); the reports
- * are identical.
- */
-function newWorker(heap: typeof WORKER_HEAP): Worker {
-  setFlagsFromString('--no-allocation-site-pretenuring');
-  return new Worker(ENTRY, { resourceLimits: heap });
 }
 
 let early: Worker | null = null;
@@ -68,13 +49,13 @@ let early: Worker | null = null;
  */
 export function startWorkerEarly(): void {
   if (early !== null || !workerAvailable()) return;
-  early = newWorker(WORKER_HEAP);
+  early = new Worker(ENTRY, { resourceLimits: WORKER_HEAP });
   early.unref();
 }
 
 /** The worker started early, if it has the heap asked for; else a new one. */
 function takeWorker(heap: typeof WORKER_HEAP): Worker {
-  const worker = early !== null && heap === WORKER_HEAP ? early : newWorker(heap);
+  const worker = early !== null && heap === WORKER_HEAP ? early : new Worker(ENTRY, { resourceLimits: heap });
   if (worker === early) early = null;
   worker.ref();
   return worker;
