@@ -535,6 +535,18 @@ function summarize(runs) {
   };
 }
 
+/**
+ * The median, over the rounds both tools ran well, of the first tool's wall time over the
+ * second's: each ratio compares two runs made one after the other, so a machine whose speed
+ * drifts during the bench does not weigh on it (a ratio of medians would compare tshark's runs,
+ * made in the first rounds, with sni-pcap's of every round).
+ */
+function pairedRatio(a, b) {
+  const ratios = [];
+  for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i].ok && b[i].ok) ratios.push(a[i].wall / b[i].wall);
+  return ratios.length > 0 ? median(ratios) : null;
+}
+
 function record(r, ok, extra = {}) {
   return {
     ok,
@@ -678,8 +690,10 @@ function rows(results) {
       let vsTshark = '';
       let truth = '';
       if (tool === 'sni-pcap') {
-        if (floor?.ok) ofFloor = `${((floor.wallMedian / t.wallMedian) * 100).toFixed(0)}%`;
-        if (tshark?.ok) vsTshark = `${(tshark.wallMedian / t.wallMedian).toFixed(1)}x faster`;
+        const byFloor = floor?.ok ? pairedRatio(floor.runs, t.runs) : null;
+        const byTshark = tshark?.ok ? pairedRatio(tshark.runs, t.runs) : null;
+        if (byFloor !== null) ofFloor = `${(byFloor * 100).toFixed(0)}%`;
+        if (byTshark !== null) vsTshark = `${byTshark.toFixed(1)}x faster`;
         truth = t.truthCheck === 'mismatch' ? 'MISMATCH' : t.truthCheck;
       }
       const cpu = t.cpuMedian != null ? fmtSec(t.cpuMedian) : '?';
