@@ -67,7 +67,8 @@ function inflateInWorker(
   // The flag is set here rather than before the thread is made: a thread made after a V8 flag
   // changed does not start from V8's snapshot, 40 ms more.
   setFlagsFromString('--expose-gc');
-  const collect = runInNewContext('gc') as (options: { type: 'minor' }) => void;
+  // Without it (a runtime that ignored the flag) the buffers still go, only later.
+  const collect = runInNewContext("typeof gc === 'function' ? gc : undefined") as ((options: { type: 'minor' }) => void) | undefined;
   const { fd, chunkSize, pieceSize, control, message, cells: c, states: s } = input;
   const out = new Uint8Array(input.data);
   const gunzip = createGunzip({ chunkSize });
@@ -96,7 +97,7 @@ function inflateInWorker(
     // zlib makes a new buffer per chunk, and V8 frees one only when its collector runs, which a
     // heap this small rarely needs: without a collection now and then, some 40 MB of spent
     // buffers would wait for V8's external-memory limit. A young-generation collection frees them.
-    if (written % c.COLLECT_EVERY === c.COLLECT_EVERY - 1) collect({ type: 'minor' });
+    if (written % c.COLLECT_EVERY === c.COLLECT_EVERY - 1) collect?.({ type: 'minor' });
     Atomics.store(control, c.LENGTHS + slot, chunk.length);
     Atomics.store(control, c.WRITTEN, ++written);
     Atomics.add(control, c.SIGNAL, 1);

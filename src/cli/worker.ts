@@ -26,8 +26,8 @@ export type FromWorker =
  * 300 MB. Under a 512 MB limit it grows by at most 1.4 times (1.6 under 1 GB: 6 MiB more at the
  * peak, 4 % less CPU). The young generation of 24 MB (8 MB semi-spaces, against 48 by default)
  * is what the memory target leaves room for: with pretenuring off (see analyze-worker.ts) it
- * is 10 to 20 % faster on the handshake-heavy file than 12 MB, for 8 MiB more at the peak; 30 MB
- * cost 28 MiB more. What the analysis keeps is bounded well below the limit (a flood of 2
+ * is 10 to 20 % faster on the handshake-heavy file than 12 MB, for about 8 MB more at the peak;
+ * 30 MB cost 28 MB more. What the analysis keeps is bounded well below the limit (a flood of 2
  * million SYNs fits); a capture that still reached it would end the worker, not the process,
  * and be reported as such.
  */

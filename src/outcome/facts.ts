@@ -30,12 +30,13 @@ const numberLists = new Interner<readonly number[]>(4096);
 const textLists = new Interner<readonly string[]>(4096);
 const serverNames = new Interner<ServerName>(16384);
 
-const EMPTY_NUMBERS: readonly number[] = Object.freeze([]);
+export const EMPTY_NUMBERS: readonly number[] = Object.freeze([]);
 const EMPTY_TEXTS: readonly string[] = Object.freeze([]);
 
 function numbers(list: readonly number[]): readonly number[] {
   if (list.length === 0) return EMPTY_NUMBERS;
-  // A frozen list is one the decoder shares already (a whole extension's list, see RawMemo).
+  // A frozen list is the decoder's own, shared by the hellos that sent the same bytes (see
+  // RawMemo): the connection keeps it as it is.
   if (Object.isFrozen(list)) return list;
   const key = list.join(',');
   return numberLists.find(key) ?? numberLists.keep(key, [...list]);

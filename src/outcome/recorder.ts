@@ -4,12 +4,11 @@ import { ja4 } from '../tls/ja4.js';
 import { createTlsStreamReader } from '../tls/stream-reader.js';
 import type { Alert, ClientHello, Position, ServerHello, TlsEvents, TlsStreamReader } from '../tls/types.js';
 import { categorize } from './category.js';
-import { addressText, helloFacts, sharedEndpoint, sharedServerHello, sharedText } from './facts.js';
+import { EMPTY_NUMBERS, addressText, helloFacts, sharedEndpoint, sharedServerHello, sharedText } from './facts.js';
 import type { ClientHelloFacts, ClientHelloSeen, ConnectionOutcome, FrameRef, SideEvidence } from './types.js';
 
 /** Longest cipher suite or signature algorithm list a connection keeps until its JA4 is asked for. */
 const MAX_KEPT_LIST = 128;
-const NO_VALUES: readonly number[] = Object.freeze([]);
 
 /**
  * A ClientHello as a connection keeps it. Its JA4 fingerprint is made when first asked for: the
@@ -19,8 +18,8 @@ const NO_VALUES: readonly number[] = Object.freeze([]);
  */
 class HelloSeen implements ClientHelloSeen {
   private fingerprint: string | null = null;
-  private cipherSuites = NO_VALUES;
-  private signatureAlgorithms = NO_VALUES;
+  private cipherSuites = EMPTY_NUMBERS;
+  private signatureAlgorithms = EMPTY_NUMBERS;
   /** The first ALPN value's bytes in hex (at most 510 digits): all of ALPN that JA4 reads. */
   private firstAlpnHex: string | undefined;
 
@@ -44,8 +43,8 @@ class HelloSeen implements ClientHelloSeen {
       const { cipherSuites, signatureAlgorithms, firstAlpnHex } = this;
       const alpnHex = firstAlpnHex === undefined ? undefined : [firstAlpnHex];
       this.fingerprint = sharedText(ja4({ legacyVersion, supportedVersions, cipherSuites, extensionTypes, signatureAlgorithms, alpn, alpnHex }, 'tcp'));
-      this.cipherSuites = NO_VALUES;
-      this.signatureAlgorithms = NO_VALUES;
+      this.cipherSuites = EMPTY_NUMBERS;
+      this.signatureAlgorithms = EMPTY_NUMBERS;
       this.firstAlpnHex = undefined;
     }
     return this.fingerprint;

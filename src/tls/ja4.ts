@@ -177,7 +177,7 @@ function insertKeyUnit(v: number, start: number, end: number, sort: boolean): vo
 /** Puts `values` less GREASE at `n`, after their count (the count keeps the parts apart). Returns the next index. */
 function putKeyPart(values: readonly number[], n: number, sort: boolean): number {
   let end = n + 1;
-  // Indexed: the lists may be frozen (shared by the decoder), which for-of does not iterate without allocating.
+  // Indexed: for-of over these lists, some frozen (shared by the decoder) and some not, allocated per value.
   for (let i = 0; i < values.length; i++) if (!isGrease(values[i])) insertKeyUnit(values[i], n + 1, end++, sort);
   keyUnits[n] = end - n - 1;
   return end;
