@@ -1,30 +1,7 @@
 import { formatAddress } from '../ip/address.js';
+import { Interner } from '../tls/interner.js';
 import type { ClientHello, ServerHello, ServerName } from '../tls/types.js';
 import type { ClientHelloFacts, Endpoint } from './types.js';
-
-/**
- * One shared, frozen copy per distinct value: the connections of a large capture repeat the same
- * few version lists, ALPN lists and host names thousands of times. Past `max` values the table
- * starts over, so a capture full of distinct values costs no more than one without sharing.
- * Used as `find(key) ?? keep(key, value)`, so that the value is made only when it is new (and no
- * function is made per call to make it).
- */
-export class Interner<T, K = string> {
-  private readonly values = new Map<K, T>();
-
-  constructor(private readonly max: number) {}
-
-  find(key: K): T | undefined {
-    return this.values.get(key);
-  }
-
-  keep(key: K, value: T): T {
-    if (this.values.size >= this.max) this.values.clear();
-    const frozen = Object.freeze(value);
-    this.values.set(key, frozen);
-    return frozen;
-  }
-}
 
 const numberLists = new Interner<readonly number[]>(4096);
 const textLists = new Interner<readonly string[]>(4096);
@@ -36,7 +13,7 @@ const EMPTY_TEXTS: readonly string[] = Object.freeze([]);
 function numbers(list: readonly number[]): readonly number[] {
   if (list.length === 0) return EMPTY_NUMBERS;
   // A frozen list is the decoder's own, shared by the hellos that sent the same bytes (see
-  // RawMemo): the connection keeps it as it is.
+  // rawKey): the connection keeps it as it is.
   if (Object.isFrozen(list)) return list;
   const key = list.join(',');
   return numberLists.find(key) ?? numberLists.keep(key, [...list]);

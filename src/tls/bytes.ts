@@ -34,36 +34,13 @@ export function hex16(value: number): string {
   return value.toString(16).padStart(4, '0');
 }
 
-/**
- * Values decoded from bytes that the hellos of a capture repeat thousands of times (cipher suite
- * lists, supported versions, signature algorithms, ALPN lists), kept by those bytes: the same
- * bytes give the same frozen value, decoded once. Past `max` values it starts over, so a capture
- * of distinct values costs little more than decoding each one, and keys are at most 256 bytes.
- * Used as `find(key) ?? keep(key, decode())` with `key = rawKey(...)`.
- */
-export class RawMemo<T extends object> {
-  private readonly values = new Map<string, T>();
-
-  constructor(private readonly max: number) {}
-
-  find(key: string | null): T | undefined {
-    return key === null ? undefined : this.values.get(key);
-  }
-
-  /** `value`, frozen, and kept under `key` unless that is null (bytes too long to keep). */
-  keep(key: string | null, value: T): T {
-    const frozen = Object.freeze(value);
-    if (key === null) return frozen;
-    if (this.values.size >= this.max) this.values.clear();
-    this.values.set(key, frozen);
-    return frozen;
-  }
-}
-
-/** Longest bytes kept as a RawMemo key: longer lists are decoded each time (a capture may be hostile). */
+/** Longest bytes kept as an Interner key: longer lists are decoded each time (a capture may be hostile). */
 const MAX_RAW_KEY = 256;
 
-/** The key of buf[start, end) for a RawMemo: its bytes, one character each; null past MAX_RAW_KEY bytes. */
+/**
+ * The key of buf[start, end) for an Interner of values decoded from those bytes: the bytes, one
+ * character each; null past MAX_RAW_KEY bytes.
+ */
 export function rawKey(buf: Buffer, start: number, end: number): string | null {
   return end - start <= MAX_RAW_KEY ? buf.toString('latin1', start, end) : null;
 }

@@ -3,7 +3,8 @@
  * extension block of older versions). Works on the handshake body, after the 4-byte handshake
  * header, and never throws: problems are reported in `malformed`.
  */
-import { RawMemo, clampEnd, rawKey, u16 } from './bytes.js';
+import { clampEnd, rawKey, u16 } from './bytes.js';
+import { Interner } from './interner.js';
 import {
   EXT_ALPN,
   EXT_ENCRYPTED_CLIENT_HELLO,
@@ -48,7 +49,7 @@ const ABSENT_NAME: ServerName = Object.freeze({ status: 'absent', name: null, he
 const NONE: readonly never[] = Object.freeze([]);
 
 /** Whole cipher suite lists by their bytes: a capture's clients send a few lists over and over. */
-const cipherSuiteLists = new RawMemo<readonly number[]>(1024);
+const cipherSuiteLists = new Interner<readonly number[]>(1024);
 
 /** The 16-bit values in buf[start, end), an odd last byte left out. */
 function u16s(buf: Buffer, start: number, end: number): number[] {

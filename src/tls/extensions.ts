@@ -2,7 +2,8 @@
  * Decoders for the ClientHello extensions this tool reads. Each takes the extension_data
  * window [offset, end) and never reads outside it.
  */
-import { RawMemo, decodeName, rawKey, u16 } from './bytes.js';
+import { decodeName, rawKey, u16 } from './bytes.js';
+import { Interner } from './interner.js';
 import type { ServerName } from './types.js';
 
 export const EXT_SERVER_NAME = 0;
@@ -73,7 +74,7 @@ export interface AlpnResult {
   readonly problem: string | null;
 }
 
-const alpnLists = new RawMemo<AlpnResult>(1024);
+const alpnLists = new Interner<AlpnResult>(1024);
 
 /**
  * application_layer_protocol_negotiation (RFC 7301 section 3.1): ProtocolName<1..2^8-1> list<2..2^16-1>.
@@ -114,12 +115,12 @@ export interface ListResult {
   readonly problem: string | null;
 }
 
-/** The lists of each extension by their bytes, the length prefix included (see RawMemo). */
-const versionLists = new RawMemo<ListResult>(1024);
-const algorithmLists = new RawMemo<ListResult>(1024);
+/** The lists of each extension by their bytes, the length prefix included (see rawKey). */
+const versionLists = new Interner<ListResult>(1024);
+const algorithmLists = new Interner<ListResult>(1024);
 
 /** A list of 16-bit values behind a length prefix; frozen, and shared by the hellos that send the same bytes. */
-function sharedU16List(lists: RawMemo<ListResult>, name: string, prefixBytes: 1 | 2, buf: Buffer, offset: number, end: number): ListResult {
+function sharedU16List(lists: Interner<ListResult>, name: string, prefixBytes: 1 | 2, buf: Buffer, offset: number, end: number): ListResult {
   const key = rawKey(buf, offset, end);
   return lists.find(key) ?? lists.keep(key, decodeU16List(name, prefixBytes, buf, offset, end));
 }

@@ -18,7 +18,7 @@ export interface ClientHello {
   legacyVersion: number;
   /*
    * The lists below are frozen when decoded from a whole extension or field: hellos that send the
-   * same bytes share one copy (see RawMemo).
+   * same bytes share one copy (see rawKey in bytes.ts).
    */
   /** supported_versions (extension 43) in the order offered, GREASE included; empty when absent. */
   supportedVersions: readonly number[];
