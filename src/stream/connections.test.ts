@@ -285,6 +285,50 @@ describe('ConnectionTable with ConnectionRecorder', () => {
     expect(closed).toHaveLength(10_000);
   });
 
+  /** A client (10.0.0.1:50000) and a server (10.0.0.2:443) exchanging empty segments, frame n at capture time 1000 + n ms. */
+  function conversation(table: ConnectionTable) {
+    let frame = 0;
+    return (fromClient: boolean, flags: number, seq: number, ack: number): void => {
+      frame++;
+      const { ip, tcp } = packet({ a: fromClient ? 1 : 2, b: fromClient ? 2 : 1, aPort: fromClient ? 50000 : 443, bPort: fromClient ? 443 : 50000, flags, seq, ack, payload: Buffer.alloc(0), cut: 0, dt: 0 });
+      table.segment(ip, tcp, { frame, time: 1000 + frame / 1000 });
+    };
+  }
+
+  it('lets a connection go as soon as both FINs are acknowledged, and counts what follows as stragglers', () => {
+    const closed: string[] = [];
+    const table = new ConnectionTable((conn) => new ConnectionRecorder(conn, 0, (o) => closed.push(`${o.packets} ${o.last.frame} ${o.closedBy}`)), { lingerSeconds: 2 });
+    const send = conversation(table);
+    send(true, 0x02, 100, 0); // SYN
+    send(false, 0x12, 500, 101); // SYN/ACK
+    send(true, 0x10, 101, 501); // ACK
+    send(true, 0x11, 101, 501); // FIN: acknowledged by 102
+    send(false, 0x11, 501, 102); // FIN, acknowledging the client's
+    expect(closed).toEqual([]);
+    send(true, 0x10, 102, 502); // the last ACK
+    expect(closed).toEqual(['6 6 closed']);
+    expect(table.size).toBe(0);
+    send(false, 0x11, 501, 102); // the server's FIN again
+    expect(table.stats.stragglers).toBe(1);
+    expect(table.stats.connections).toBe(1);
+  });
+
+  it('keeps a finished connection for its linger while a FIN is not acknowledged', () => {
+    const closed: string[] = [];
+    const table = new ConnectionTable((conn) => new ConnectionRecorder(conn, 0, (o) => closed.push(`${o.packets} ${o.last.frame} ${o.closedBy}`)), { lingerSeconds: 2 });
+    const send = conversation(table);
+    send(true, 0x02, 100, 0);
+    send(false, 0x12, 500, 101);
+    send(true, 0x11, 101, 501); // FIN
+    send(false, 0x11, 501, 102); // FIN/ACK
+    send(true, 0x10, 102, 501); // an ACK, but not of the server's FIN (that would be 502)
+    send(false, 0x04, 502, 0); // the server's RST comes within the linger: it is the connection's
+    expect(closed).toEqual([]);
+    expect(table.size).toBe(1);
+    table.finish();
+    expect(closed).toEqual(['6 6 end-of-capture']);
+  });
+
   it('lets a connection go after its linger when capture time jumped back by more than the linger', () => {
     const closed: string[] = [];
     const table = new ConnectionTable((conn) => new ConnectionRecorder(conn, 0, (o) => closed.push(`${o.client.port} ${o.closedBy}`)), { lingerSeconds: 2 });
