@@ -33,7 +33,11 @@ export type FromWorker =
  */
 export const WORKER_HEAP = { maxOldGenerationSizeMb: 512, maxYoungGenerationSizeMb: 24 };
 
-const ENTRY = new URL('./analyze-worker.js', import.meta.url);
+/**
+ * The analysis thread's code, bundled into one CommonJS file by the build (dist/app): a worker
+ * starts from it about 20 ms sooner than from ES modules, whose loader it would set up first.
+ */
+const ENTRY = new URL('./analyze-worker.cjs', import.meta.url);
 
 /** The worker entry exists in the built package (not when the sources run under a test runner). */
 export function workerAvailable(): boolean {
