@@ -73,7 +73,7 @@ export async function runAnalyze(options: AnalyzeOptions, io: Io, version: strin
     if (interrupted()) break;
     let facts: CaptureFacts;
     try {
-      facts = await analyzeCapture(source, index, (o) => collector.add(o), {
+      facts = await analyzeCapture(source, index, collector, {
         stdin: options.stdinFd ?? io.stdin,
         signal: options.signal,
         progress: options.progress ? (frames) => io.stderr.write(`\r${escapeText(source)}: ${thousands(frames)} frames`) : undefined,

@@ -2,8 +2,8 @@ import { readCapture } from '../capture/input.js';
 import type { CaptureRecord } from '../capture/types.js';
 import { createNetworkDecoder } from '../ip/decoder.js';
 import { isSkip } from '../ip/index.js';
-import { ConnectionRecorder } from '../outcome/recorder.js';
-import type { ConnectionOutcome } from '../outcome/types.js';
+import { ConnectionRecorder, outcomeSink } from '../outcome/recorder.js';
+import type { ConnectionOutcome, OutcomeSink } from '../outcome/types.js';
 import type { CaptureFacts } from '../report/model.js';
 import { ConnectionTable, type ConnectionLimits } from '../stream/connections.js';
 import { emptySegment, readTcp } from '../tcp/segment.js';
@@ -20,16 +20,18 @@ export interface PipelineOptions {
 
 /**
  * Runs one capture through the stages: records → link frames → IP packets → TCP segments →
- * per-connection byte streams → TLS handshake messages → connection outcomes.
+ * per-connection byte streams → TLS handshake messages → connection outcomes, which go to
+ * `outcomes` (a function gets every one in full).
  */
 export async function analyzeCapture(
   source: string,
   index: number,
-  onOutcome: (o: ConnectionOutcome) => void,
+  outcomes: OutcomeSink | ((o: ConnectionOutcome) => void),
   options: PipelineOptions = {},
 ): Promise<CaptureFacts> {
   const network = createNetworkDecoder();
-  const table = new ConnectionTable((conn) => new ConnectionRecorder(conn, index, onOutcome), options.limits);
+  const ends = outcomeSink(outcomes);
+  const table = new ConnectionTable((conn) => new ConnectionRecorder(conn, index, ends), options.limits);
   let tcpPackets = 0;
   let tcpErrors = 0;
   const progress = options.progress;

@@ -14,7 +14,7 @@ import {
   supportedVersionsExtension,
 } from '../tls/testing/encode.js';
 import { ConnectionRecorder } from './recorder.js';
-import type { ConnectionOutcome } from './types.js';
+import type { ConnectionOutcome, CountedConnection, OutcomeSink } from './types.js';
 
 const conn: TcpConnection = {
   id: 0,
@@ -110,6 +110,43 @@ describe('ConnectionRecorder reading', () => {
     const o = out as ConnectionOutcome | null;
     expect(o?.clientHello?.ja4).toBe(ja4(decodeClientHello(body, 0, body.length, true), 'tcp'));
     expect(o?.clientHello?.ja4).toMatch(/^t13i\d{4}h2_[0-9a-f]{12}_[0-9a-f]{12}$/);
+  });
+
+  it('counts a connection its sink does not want in full by the same facts as its outcome, without making one', () => {
+    const run = (wanted: boolean) => {
+      const got: { outcome?: ConnectionOutcome; counted?: CountedConnection; asked?: [boolean, string] } = {};
+      const sink: OutcomeSink = {
+        wants: (evidence, category) => {
+          got.asked = [evidence, category];
+          return wanted;
+        },
+        add: (o) => (got.outcome = o),
+        count: (c) => (got.counted = { ...c }),
+      };
+      const r = new ConnectionRecorder(conn, 3, sink);
+      r.segment(0, { flags: SYN, seq: 100 }, { frame: 1, time: 0.001 });
+      r.segment(1, { flags: SYN | ACK, seq: 500 }, { frame: 2, time: 0.002 });
+      r.data(0, clientHello, 3, 0.003);
+      r.segment(1, { flags: RST, seq: 501 }, { frame: 4, time: 0.004 });
+      r.close('closed');
+      return got;
+    };
+    const full = run(true);
+    const counted = run(false);
+    expect(full.asked).toEqual([true, 'non-sni-reset']);
+    expect(counted.outcome).toBeUndefined();
+    const o = full.outcome as ConnectionOutcome;
+    expect(counted.counted).toEqual({
+      capture: 3,
+      clientAddressBytes: conn.addressA,
+      serverIp: o.server.ip,
+      category: o.category,
+      sniStatus: 'absent',
+      resetByIngress: true,
+      completed: false,
+    });
+    expect(o.clientAddressBytes).toBe(conn.addressA);
+    expect(o.server.ip).toBe('10.0.0.100');
   });
 
   it('stops wanting a direction whose bytes are not TLS', () => {

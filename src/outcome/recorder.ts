@@ -3,9 +3,9 @@ import { ACK, FIN, RST, SYN } from '../tcp/segment.js';
 import { ja4 } from '../tls/ja4.js';
 import { createTlsStreamReader } from '../tls/stream-reader.js';
 import type { Alert, ClientHello, Position, ServerHello, TlsEvents, TlsStreamReader } from '../tls/types.js';
-import { categorize } from './category.js';
+import { categoryOf, resetBefore } from './category.js';
 import { EMPTY_NUMBERS, addressText, helloFacts, sharedEndpoint, sharedServerHello, sharedText } from './facts.js';
-import type { ClientHelloFacts, ClientHelloSeen, ConnectionOutcome, FrameRef, SideEvidence } from './types.js';
+import type { Category, ClientHelloFacts, ClientHelloSeen, ConnectionOutcome, CountedConnection, FrameRef, OutcomeSink, SideEvidence } from './types.js';
 
 /** Longest cipher suite or signature algorithm list a connection keeps until its JA4 is asked for. */
 const MAX_KEPT_LIST = 128;
@@ -118,11 +118,16 @@ export class ConnectionRecorder implements ConnectionObserver {
    */
   private reading = 0b11;
 
+  private readonly sink: OutcomeSink;
+
+  /** `sink` gets the outcome when the connection ends; a function gets every outcome in full. */
   constructor(
     private readonly conn: TcpConnection,
     private readonly capture: number,
-    private readonly done: (outcome: ConnectionOutcome) => void,
-  ) {}
+    sink: OutcomeSink | ((outcome: ConnectionOutcome) => void),
+  ) {
+    this.sink = outcomeSink(sink);
+  }
 
   segment(dir: Direction, header: SegmentHeader, at: PacketAt): void {
     const { flags } = header;
@@ -209,7 +214,22 @@ export class ConnectionRecorder implements ConnectionObserver {
       const reader = this.sides[dir].reader;
       if (reader !== null && !reader.done) reader.end(this.lastFrame, this.lastTime);
     }
-    this.done(this.outcome(reason));
+    const [c, sideEvidence] = this.clientDirection();
+    const client = this.sides[c];
+    const server = this.sides[other(c)];
+    const category = categoryOf(client.hello, server.rst, server.serverHelloSeen);
+    if (this.sink.wants(client.hello !== null || server.rst !== null, category)) {
+      this.sink.add(this.outcome(reason, c, sideEvidence, category));
+      return;
+    }
+    counted.capture = this.capture;
+    counted.clientAddressBytes = c === 0 ? this.conn.addressA : this.conn.addressB;
+    counted.serverIp = addressText(c === 0 ? this.conn.addressB : this.conn.addressA, this.conn.ipVersion);
+    counted.category = category;
+    counted.sniStatus = client.hello === null ? null : client.hello.hello.serverName.status;
+    counted.resetByIngress = resetBefore(client.hello, server.rst, server.serverHelloSeen);
+    counted.completed = server.serverHelloSeen !== null;
+    this.sink.count(counted);
   }
 
   private reader(dir: Direction): TlsStreamReader {
@@ -275,8 +295,7 @@ export class ConnectionRecorder implements ConnectionObserver {
     return [this.conn.portA >= this.conn.portB ? 0 : 1, 'port'];
   }
 
-  private outcome(reason: CloseReason): ConnectionOutcome {
-    const [c, sideEvidence] = this.clientDirection();
+  private outcome(reason: CloseReason, c: Direction, sideEvidence: SideEvidence, category: Category): ConnectionOutcome {
     const client = this.sides[c];
     const server = this.sides[other(c)];
     const { conn } = this;
@@ -284,11 +303,12 @@ export class ConnectionRecorder implements ConnectionObserver {
     const ipB = addressText(conn.addressB, conn.ipVersion);
     const last = this.lastRef();
     const first = this.first ?? last;
-    const outcome: ConnectionOutcome = {
+    return {
       stream: conn.id,
       capture: this.capture,
       ipVersion: conn.ipVersion,
       client: c === 0 ? { ip: ipA, port: conn.portA } : { ip: ipB, port: conn.portB },
+      clientAddressBytes: c === 0 ? conn.addressA : conn.addressB,
       server: c === 0 ? sharedEndpoint(ipB, conn.portB) : sharedEndpoint(ipA, conn.portA),
       sideEvidence,
       tunnel: conn.tunnel,
@@ -311,12 +331,26 @@ export class ConnectionRecorder implements ConnectionObserver {
       clientFin: client.fin,
       clientGap: client.gap,
       closedBy: reason,
-      category: 'no-tls',
+      category,
     };
-    outcome.category = categorize(outcome);
-    return outcome;
   }
 }
+
+/** The sink itself, or for a function, a sink that hands it every outcome in full. */
+export function outcomeSink(sink: OutcomeSink | ((outcome: ConnectionOutcome) => void)): OutcomeSink {
+  return typeof sink === 'function' ? { wants: () => true, add: sink, count: () => undefined } : sink;
+}
+
+/** What a connection that is only counted hands on: one object, refilled for each. */
+const counted: CountedConnection = {
+  capture: 0,
+  clientAddressBytes: '',
+  serverIp: '',
+  category: 'no-tls',
+  sniStatus: null,
+  resetByIngress: false,
+  completed: false,
+};
 
 function other(dir: Direction): Direction {
   return dir === 0 ? 1 : 0;

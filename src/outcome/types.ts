@@ -62,6 +62,8 @@ export interface ConnectionOutcome {
   capture: number;
   ipVersion: 4 | 6;
   client: Endpoint;
+  /** The client's address, one character per byte (latin1): what a connection that is only counted is counted by. */
+  clientAddressBytes: string;
   server: Endpoint;
   sideEvidence: SideEvidence;
   tunnel: string | null;
@@ -91,4 +93,36 @@ export interface ConnectionOutcome {
   clientGap: 'lost' | 'snaplen' | null;
   closedBy: 'closed' | 'end-of-capture' | 'port-reuse' | 'evicted';
   category: Category;
+}
+
+/**
+ * What a connection that is only counted is counted by: its client and server, its category,
+ * and the facts a client verdict adds up.
+ */
+export interface CountedConnection {
+  capture: number;
+  /** The client's address, one character per byte (latin1): 4 bytes for IPv4, 16 for IPv6. */
+  clientAddressBytes: string;
+  /** The server's address as text. */
+  serverIp: string;
+  category: Category;
+  /** The ClientHello's server_name status; null without a ClientHello. */
+  sniStatus: ServerName['status'] | null;
+  /** Reset by the server after the ClientHello and before any ServerHello. */
+  resetByIngress: boolean;
+  /** A ServerHello came. */
+  completed: boolean;
+}
+
+/**
+ * Where connections go when they end. Most connections of a busy capture are only counted, so
+ * the recorder asks first whether an outcome is wanted in full, and makes one only then.
+ */
+export interface OutcomeSink {
+  /** Whether a connection with (`evidence`) or without a ClientHello or server reset, of this category, is wanted in full. */
+  wants(evidence: boolean, category: Category): boolean;
+  /** A connection wanted in full. */
+  add(outcome: ConnectionOutcome): void;
+  /** A connection not wanted in full. The object is the caller's, reused: nothing of it may be kept but its values. */
+  count(connection: Readonly<CountedConnection>): void;
 }

@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { resetBeforeServerHello } from '../outcome/category.js';
 import { outcome, type OutcomeSketch } from '../outcome/testing/outcome.js';
+import type { ConnectionOutcome } from '../outcome/types.js';
 import type { SniStatus } from '../tls/types.js';
 import { OutcomeCollector } from './collect.js';
 import { judge } from './verdicts.js';
@@ -13,10 +15,30 @@ const sketch: fc.Arbitrary<OutcomeSketch> = fc.record({
   serverResetFrame: fc.option(fc.integer({ min: 3, max: 8 }), { nil: undefined }),
 });
 
-function collect(sketches: OutcomeSketch[], limits: { maxOutcomes: number; maxPlainOutcomes: number; maxFoldedPairs: number }) {
+/**
+ * The sketches' outcomes, handed to a collector one by one; or, with `asked`, as a connection's
+ * recorder does: wants() first, then add() or, when not wanted, count() with only the counts.
+ */
+function collect(sketches: OutcomeSketch[], limits: { maxOutcomes: number; maxPlainOutcomes: number; maxFoldedPairs: number }, asked = false) {
   const c = new OutcomeCollector(limits);
-  sketches.forEach((s, i) => c.add(outcome({ ...s, stream: i })));
+  sketches.forEach((s, i) => {
+    const o = outcome({ ...s, stream: i });
+    if (!asked || c.wants(o.clientHello !== null || o.serverReset !== null, o.category)) c.add(o);
+    else c.count(counts(o));
+  });
   return c;
+}
+
+function counts(o: ConnectionOutcome) {
+  return {
+    capture: o.capture,
+    clientAddressBytes: o.clientAddressBytes,
+    serverIp: o.server.ip,
+    category: o.category,
+    sniStatus: o.clientHello?.hello.serverName.status ?? null,
+    resetByIngress: resetBeforeServerHello(o),
+    completed: o.serverHello !== null,
+  };
 }
 
 describe('OutcomeCollector', () => {
@@ -47,6 +69,23 @@ describe('OutcomeCollector', () => {
           expect(s.kept + s.folded).toBe(sketches.length);
           expect(s.uncounted).toBe(0);
           expect(c.warnings(0)).toHaveLength(s.folded > 0 ? 1 : 0);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('wants() in full exactly the outcomes add() would keep: asked first, it collects the same', () => {
+    fc.assert(
+      fc.property(
+        fc.array(sketch, { maxLength: 60 }),
+        fc.record({ maxOutcomes: fc.nat(10), maxPlainOutcomes: fc.nat(10), maxFoldedPairs: fc.nat(6) }),
+        (sketches, limits) => {
+          const given = collect(sketches, limits);
+          const asked = collect(sketches, limits, true);
+          expect(asked.outcomes).toEqual(given.outcomes);
+          expect(asked.folded()).toEqual(given.folded());
+          expect(asked.statsOf(0)).toEqual(given.statsOf(0));
         },
       ),
       { numRuns: 2000 },

@@ -1,5 +1,6 @@
 import { resetBeforeServerHello } from '../outcome/category.js';
-import type { Category, ConnectionOutcome } from '../outcome/types.js';
+import { addressText } from '../outcome/facts.js';
+import type { Category, ConnectionOutcome, CountedConnection, OutcomeSink } from '../outcome/types.js';
 
 /** Bounds on what the analysis keeps of finished connections until the report is made. */
 export interface CollectLimits {
@@ -56,7 +57,8 @@ class FoldedPair {
   readonly counts: Record<Category, number> = { 'non-sni-reset': 0, 'non-sni-ok': 0, 'sni-ok': 0, 'sni-reset': 0, 'no-tls': 0, unknown: 0 };
 
   constructor(
-    readonly client: string,
+    /** The client's address bytes (latin1): 4 for IPv4, 16 for IPv6. */
+    readonly clientAddressBytes: string,
     readonly server: string,
   ) {}
 }
@@ -71,14 +73,15 @@ class FoldedPair {
  * verdict exactly as it would count the outcome itself; past `maxFoldedPairs` pairs it is only
  * counted as uncounted. Every fold is counted per capture (see warnings()).
  */
-export class OutcomeCollector {
+export class OutcomeCollector implements OutcomeSink {
   readonly outcomes: ConnectionOutcome[] = [];
   private readonly limits: CollectLimits;
   private plain = 0;
   private withEvidence = 0;
   /**
-   * Folded pairs by server address, then client address. Addresses are shared strings (one per
-   * address, see addressText), whose hash is computed once: no key text is made per connection.
+   * Folded pairs by server address (text: a shared string, one per address, see addressText),
+   * then by client address bytes: a client's address text is made only when the report needs it,
+   * once per pair rather than once per connection.
    */
   private readonly pairs = new Map<string, Map<string, FoldedPair>>();
   private pairCount = 0;
@@ -88,6 +91,15 @@ export class OutcomeCollector {
 
   constructor(limits: Partial<CollectLimits> = {}) {
     this.limits = { ...DEFAULT_COLLECT_LIMITS, ...limits };
+  }
+
+  /**
+   * Whether add() would keep an outcome with (`evidence`) or without a ClientHello or server
+   * reset, of this category, rather than fold it: when it would not, the outcome need not be made.
+   */
+  wants(evidence: boolean, category: Category): boolean {
+    if (evidence ? this.withEvidence < this.limits.maxOutcomes : this.plain < this.limits.maxPlainOutcomes) return true;
+    return evidence && category !== 'sni-ok' && this.healthy.length > 0;
   }
 
   add(o: ConnectionOutcome): void {
@@ -107,39 +119,38 @@ export class OutcomeCollector {
       const displaced = this.outcomes[healthy];
       this.outcomes[healthy] = o;
       stats.kept++;
-      const displacedStats = this.statsOf(displaced.capture);
-      displacedStats.kept--;
-      this.fold(displaced, displacedStats);
+      this.statsOf(displaced.capture).kept--;
+      this.count(counted(displaced));
       return;
     }
-    this.fold(o, stats);
+    this.count(counted(o));
   }
 
-  /** Counts `o` in its client/server pair's counters instead of keeping it. */
-  private fold(o: ConnectionOutcome, stats: CollectStats): void {
-    let clients = this.pairs.get(o.server.ip);
-    let pair = clients?.get(o.client.ip);
+  /** Counts a connection in its client/server pair's counters instead of keeping it. */
+  count(c: Readonly<CountedConnection>): void {
+    const stats = this.statsOf(c.capture);
+    let clients = this.pairs.get(c.serverIp);
+    let pair = clients?.get(c.clientAddressBytes);
     if (pair === undefined) {
       if (this.pairCount >= this.limits.maxFoldedPairs) {
         stats.uncounted++;
         return;
       }
-      pair = new FoldedPair(o.client.ip, o.server.ip);
-      if (clients === undefined) this.pairs.set(o.server.ip, (clients = new Map()));
-      clients.set(o.client.ip, pair);
+      pair = new FoldedPair(c.clientAddressBytes, c.serverIp);
+      if (clients === undefined) this.pairs.set(c.serverIp, (clients = new Map()));
+      clients.set(c.clientAddressBytes, pair);
       this.pairCount++;
     }
     stats.folded++;
     pair.connections++;
-    pair.counts[o.category]++;
-    if (o.clientHello !== null) {
+    pair.counts[c.category]++;
+    if (c.sniStatus !== null) {
       pair.clientHellos++;
-      const status = o.clientHello.hello.serverName.status;
-      if (status === 'present') pair.withSni++;
-      else if (status !== 'unknown') pair.withoutSni++;
+      if (c.sniStatus === 'present') pair.withSni++;
+      else if (c.sniStatus !== 'unknown') pair.withoutSni++;
     }
-    if (resetBeforeServerHello(o)) pair.resetByIngress++;
-    if (o.serverHello !== null) pair.completed++;
+    if (c.resetByIngress) pair.resetByIngress++;
+    if (c.completed) pair.completed++;
   }
 
   /** The counters of folded connections, per client/server address pair. */
@@ -148,7 +159,8 @@ export class OutcomeCollector {
     for (const pair of [...this.pairs.values()].flatMap((clients) => [...clients.values()])) {
       const categories: Partial<Record<Category, number>> = {};
       for (const [category, n] of Object.entries(pair.counts) as [Category, number][]) if (n > 0) categories[category] = n;
-      const { client, server, connections, clientHellos, withSni, withoutSni, resetByIngress, completed } = pair;
+      const { clientAddressBytes, server, connections, clientHellos, withSni, withoutSni, resetByIngress, completed } = pair;
+      const client = addressText(clientAddressBytes, clientAddressBytes.length === 4 ? 4 : 6);
       out.push({ client, server, connections, clientHellos, withSni, withoutSni, resetByIngress, completed, categories });
     }
     return out;
@@ -179,4 +191,17 @@ export class OutcomeCollector {
     }
     return out;
   }
+}
+
+/** What a kept outcome is counted by when it is folded after all. */
+function counted(o: ConnectionOutcome): CountedConnection {
+  return {
+    capture: o.capture,
+    clientAddressBytes: o.clientAddressBytes,
+    serverIp: o.server.ip,
+    category: o.category,
+    sniStatus: o.clientHello === null ? null : o.clientHello.hello.serverName.status,
+    resetByIngress: resetBeforeServerHello(o),
+    completed: o.serverHello !== null,
+  };
 }

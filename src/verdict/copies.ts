@@ -106,6 +106,7 @@ function single(o: ConnectionOutcome): LinkedConnection {
     capture: o.capture,
     ipVersion: o.ipVersion,
     client: o.client,
+    clientAddressBytes: o.clientAddressBytes,
     server: o.server,
     sideEvidence: o.sideEvidence,
     tunnel: o.tunnel,

@@ -1,5 +1,6 @@
 import type { SniStatus } from '../../tls/types.js';
 import type { ClientHelloFacts, ConnectionOutcome } from '../types.js';
+import { parseAddress } from '../../ip/address.js';
 import { categorize } from '../category.js';
 
 /** What a connection keeps of a ClientHello with the given server_name, for tests. */
@@ -39,6 +40,7 @@ export function outcome(s: OutcomeSketch): ConnectionOutcome {
     capture: 0,
     ipVersion: 4,
     client: { ip: s.client ?? '10.0.0.1', port: 40000 + (s.stream ?? 0) },
+    clientAddressBytes: addressBytes(s.client ?? '10.0.0.1'),
     server: { ip: s.server ?? '10.0.0.100', port: 443 },
     sideEvidence: 'syn',
     tunnel: null,
@@ -68,4 +70,11 @@ export function outcome(s: OutcomeSketch): ConnectionOutcome {
   };
   o.category = categorize(o);
   return o;
+}
+
+/** An address's bytes, one character per byte (latin1), as a connection keeps them. */
+function addressBytes(text: string): string {
+  const parsed = parseAddress(text);
+  if (parsed.kind === 'error') throw new Error(parsed.detail);
+  return parsed.bytes.toString('latin1');
 }
