@@ -65,9 +65,22 @@ const ipv6Addresses = new Interner<string>(65536);
  */
 export function addressText(bytes: string, version: 4 | 6): string {
   if (version === 6) return ipv6Addresses.find(bytes) ?? ipv6Addresses.keep(bytes, formatAddress(Buffer.from(bytes, 'latin1'), 0, 6));
-  // A signed 32-bit key: V8 keeps it a small integer, where an unsigned one above 2^31 would be a heap number.
-  const key = (bytes.charCodeAt(0) << 24) | (bytes.charCodeAt(1) << 16) | (bytes.charCodeAt(2) << 8) | bytes.charCodeAt(3);
+  const key = ipv4Key(bytes);
   return ipv4Addresses.find(key) ?? ipv4Addresses.keep(key, formatAddress(Buffer.from(bytes, 'latin1'), 0, 4));
+}
+
+/**
+ * An address as a map key: an IPv4 address as a number (a map compares numbers without reaching
+ * for a string, whose hash and characters are one more place in memory to read), an IPv6
+ * address as its bytes.
+ */
+export function addressKey(bytes: string): number | string {
+  return bytes.length === 4 ? ipv4Key(bytes) : bytes;
+}
+
+/** A signed 32-bit number: V8 keeps it a small integer, where an unsigned one above 2^31 would be a heap number. */
+function ipv4Key(bytes: string): number {
+  return (bytes.charCodeAt(0) << 24) | (bytes.charCodeAt(1) << 16) | (bytes.charCodeAt(2) << 8) | bytes.charCodeAt(3);
 }
 
 const texts1 = new Interner<string>(4096);

@@ -225,9 +225,9 @@ export class ConnectionTable {
       this.closing.push(entry);
     }
     if ((tcp.flags & (FIN | ACK)) !== 0 && (tcp.flags & RST) === 0 && this.closedCleanly(entry, dir, tcp)) {
-      // Both FINs acknowledged: nothing more belongs to this connection. Letting it go now rather
-      // than after the linger means its state dies young, which on a busy capture is most of
-      // what the young-generation collector would otherwise copy (a fifth of the run).
+      // Both FINs acknowledged: nothing more belongs to this connection. Let go now rather than
+      // after the linger, its state dies young: on a busy capture, lingering connections were
+      // most of what the young-generation collector copied.
       this.retire(entry, 'closed');
       this.remember(entry);
     }

@@ -1,10 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { resetBeforeServerHello } from '../outcome/category.js';
 import { outcome, type OutcomeSketch } from '../outcome/testing/outcome.js';
-import type { ConnectionOutcome } from '../outcome/types.js';
 import type { SniStatus } from '../tls/types.js';
-import { OutcomeCollector } from './collect.js';
+import { countedOf, OutcomeCollector } from './collect.js';
 import { judge } from './verdicts.js';
 
 const sketch: fc.Arbitrary<OutcomeSketch> = fc.record({
@@ -24,21 +22,9 @@ function collect(sketches: OutcomeSketch[], limits: { maxOutcomes: number; maxPl
   sketches.forEach((s, i) => {
     const o = outcome({ ...s, stream: i });
     if (!asked || c.wants(o.clientHello !== null || o.serverReset !== null, o.category)) c.add(o);
-    else c.count(counts(o));
+    else c.count(countedOf(o));
   });
   return c;
-}
-
-function counts(o: ConnectionOutcome) {
-  return {
-    capture: o.capture,
-    clientAddressBytes: o.clientAddressBytes,
-    serverIp: o.server.ip,
-    category: o.category,
-    sniStatus: o.clientHello?.hello.serverName.status ?? null,
-    resetByIngress: resetBeforeServerHello(o),
-    completed: o.serverHello !== null,
-  };
 }
 
 describe('OutcomeCollector', () => {

@@ -1,5 +1,5 @@
 import { resetBeforeServerHello } from '../outcome/category.js';
-import { addressText } from '../outcome/facts.js';
+import { addressKey, addressText } from '../outcome/facts.js';
 import type { Category, ConnectionOutcome, CountedConnection, OutcomeSink } from '../outcome/types.js';
 
 /** Bounds on what the analysis keeps of finished connections until the report is made. */
@@ -123,7 +123,7 @@ export class OutcomeCollector implements OutcomeSink {
   private withEvidence = 0;
   /**
    * Folded pairs by server address (text: a shared string, one per address, see addressText),
-   * then by client address (see clientKey): a client's address text is made only when the report
+   * then by client address (see addressKey): a client's address text is made only when the report
    * needs it, once per pair rather than once per connection.
    */
   private readonly pairs = new Map<string, Map<number | string, FoldedPair>>();
@@ -163,16 +163,16 @@ export class OutcomeCollector implements OutcomeSink {
       this.outcomes[healthy] = o;
       stats.kept++;
       this.statsOf(displaced.capture).kept--;
-      this.count(counted(displaced));
+      this.count(countedOf(displaced));
       return;
     }
-    this.count(counted(o));
+    this.count(countedOf(o));
   }
 
   /** Counts a connection in its client/server pair's counters instead of keeping it. */
   count(c: Readonly<CountedConnection>): void {
     const stats = this.statsOf(c.capture);
-    const key = clientKey(c.clientAddressBytes);
+    const key = addressKey(c.clientAddressBytes);
     let clients = this.pairs.get(c.serverIp);
     let pair = clients?.get(key);
     if (pair === undefined) {
@@ -236,18 +236,8 @@ export class OutcomeCollector implements OutcomeSink {
   }
 }
 
-/**
- * A client address as a map key: an IPv4 address as a 32-bit number (V8 compares numbers without
- * reaching for a string, whose hash and characters are one more place in memory to read), an
- * IPv6 address as its bytes.
- */
-function clientKey(bytes: string): number | string {
-  if (bytes.length !== 4) return bytes;
-  return (bytes.charCodeAt(0) << 24) | (bytes.charCodeAt(1) << 16) | (bytes.charCodeAt(2) << 8) | bytes.charCodeAt(3);
-}
-
-/** What a kept outcome is counted by when it is folded after all. */
-function counted(o: ConnectionOutcome): CountedConnection {
+/** What an outcome is counted by when it is folded: a kept one that gives way, or one past the limits. */
+export function countedOf(o: ConnectionOutcome): CountedConnection {
   return {
     capture: o.capture,
     clientAddressBytes: o.clientAddressBytes,
