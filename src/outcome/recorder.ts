@@ -3,7 +3,7 @@ import { ACK, FIN, RST, SYN } from '../tcp/segment.js';
 import { ja4 } from '../tls/ja4.js';
 import { createTlsStreamReader } from '../tls/stream-reader.js';
 import type { Alert, ClientHello, Position, ServerHello, TlsEvents, TlsStreamReader } from '../tls/types.js';
-import { categoryOf, resetBefore } from './category.js';
+import { countedFacts } from './category.js';
 import { EMPTY_NUMBERS, addressText, helloFacts, sharedEndpoint, sharedServerHello, sharedText } from './facts.js';
 import type { Category, ClientHelloFacts, ClientHelloSeen, ConnectionOutcome, CountedConnection, FrameRef, OutcomeSink, SideEvidence } from './types.js';
 
@@ -217,18 +217,14 @@ export class ConnectionRecorder implements ConnectionObserver {
     const [c, sideEvidence] = this.clientDirection();
     const client = this.sides[c];
     const server = this.sides[other(c)];
-    const category = categoryOf(client.hello, server.rst, server.serverHelloSeen);
-    if (this.sink.wants(client.hello !== null || server.rst !== null, category)) {
-      this.sink.add(this.outcome(reason, c, sideEvidence, category));
+    countedFacts(counted, client.hello, server.rst, server.serverHelloSeen);
+    if (this.sink.wants(client.hello !== null || server.rst !== null, counted.category)) {
+      this.sink.add(this.outcome(reason, c, sideEvidence, counted.category));
       return;
     }
     counted.capture = this.capture;
     counted.clientAddressBytes = c === 0 ? this.conn.addressA : this.conn.addressB;
     counted.serverIp = addressText(c === 0 ? this.conn.addressB : this.conn.addressA, this.conn.ipVersion);
-    counted.category = category;
-    counted.sniStatus = client.hello === null ? null : client.hello.hello.serverName.status;
-    counted.resetByIngress = resetBefore(client.hello, server.rst, server.serverHelloSeen);
-    counted.completed = server.serverHelloSeen !== null;
     this.sink.count(counted);
   }
 

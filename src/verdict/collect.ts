@@ -1,4 +1,4 @@
-import { resetBeforeServerHello } from '../outcome/category.js';
+import { countedFacts } from '../outcome/category.js';
 import { addressKey, addressText } from '../outcome/facts.js';
 import type { Category, ConnectionOutcome, CountedConnection, OutcomeSink } from '../outcome/types.js';
 
@@ -238,13 +238,7 @@ export class OutcomeCollector implements OutcomeSink {
 
 /** What an outcome is counted by when it is folded: a kept one that gives way, or one past the limits. */
 export function countedOf(o: ConnectionOutcome): CountedConnection {
-  return {
-    capture: o.capture,
-    clientAddressBytes: o.clientAddressBytes,
-    serverIp: o.server.ip,
-    category: o.category,
-    sniStatus: o.clientHello === null ? null : o.clientHello.hello.serverName.status,
-    resetByIngress: resetBeforeServerHello(o),
-    completed: o.serverHello !== null,
-  };
+  const c: CountedConnection = { capture: o.capture, clientAddressBytes: o.clientAddressBytes, serverIp: o.server.ip, category: o.category, sniStatus: null, resetByIngress: false, completed: false };
+  countedFacts(c, o.clientHello, o.serverReset, o.serverHello);
+  return c;
 }
