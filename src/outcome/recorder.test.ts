@@ -24,6 +24,9 @@ const conn: TcpConnection = {
   addressB: Buffer.from([10, 0, 0, 100]).toString('latin1'),
   portB: 443,
   tunnel: null,
+  packets: 0,
+  lastFrame: 0,
+  lastTime: 0,
 };
 
 /** Feeds [direction, flags] per frame (frame n at n ms) and returns the outcome. */
@@ -50,6 +53,18 @@ describe('ConnectionRecorder handshakeAck', () => {
     expect(o.syn).toEqual({ frame: 1, time: 0.001 });
     expect(o.synAck).toEqual({ frame: 2, time: 0.002 });
     expect(o.handshakeAck).toEqual({ frame: 3, time: 0.003 });
+  });
+
+  it('asks for every segment while the ACK is awaited, and for no more once it came', () => {
+    const r = new ConnectionRecorder(conn, 0, () => undefined);
+    const answers = [
+      r.segment(0, { flags: SYN, seq: 0 }, { frame: 1, time: 0.001 }),
+      r.segment(1, { flags: SYN | ACK, seq: 0 }, { frame: 2, time: 0.002 }),
+      r.segment(1, { flags: ACK, seq: 0 }, { frame: 3, time: 0.003 }),
+      r.segment(0, { flags: ACK, seq: 0 }, { frame: 4, time: 0.004 }),
+      r.segment(0, { flags: PSH | ACK, seq: 0 }, { frame: 5, time: 0.005 }),
+    ];
+    expect(answers).toEqual([false, true, true, false, false]);
   });
 
   it('may carry data, and is null without a SYN/ACK or before it', () => {

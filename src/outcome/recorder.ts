@@ -96,10 +96,7 @@ class Side implements TlsEvents {
  * client sent, how the server answered).
  */
 export class ConnectionRecorder implements ConnectionObserver {
-  private packets = 0;
   private first: FrameRef | null = null;
-  private lastFrame = 0;
-  private lastTime = 0;
   /** What each direction sent. */
   private readonly sides: [Side, Side] = [new Side(this, 0), new Side(this, 1)];
   /**
@@ -129,12 +126,10 @@ export class ConnectionRecorder implements ConnectionObserver {
     this.sink = outcomeSink(sink);
   }
 
-  segment(dir: Direction, header: SegmentHeader, at: PacketAt): void {
+  /** True while the ACK answering the SYN/ACK is awaited: until then it is shown every segment. */
+  segment(dir: Direction, header: SegmentHeader, at: PacketAt): boolean {
     const { flags } = header;
     const { frame, time } = at;
-    this.packets++;
-    this.lastFrame = frame;
-    this.lastTime = time;
     if (this.first === null) this.first = { frame, time };
     if ((flags & (SYN | RST | FIN)) === 0) {
       if (dir === this.ackAwaited && (flags & ACK) !== 0) {
@@ -143,7 +138,7 @@ export class ConnectionRecorder implements ConnectionObserver {
         this.ackFrame = frame;
         this.ackTime = time;
       }
-      return;
+      return this.ackAwaited !== -1;
     }
     const side = this.sides[dir];
     if (flags & SYN) {
@@ -164,6 +159,7 @@ export class ConnectionRecorder implements ConnectionObserver {
       this.stopReader(1);
     }
     if (flags & FIN) side.fin ??= this.ref(frame, time);
+    return this.ackAwaited !== -1;
   }
 
   /** A reference to the packet `frame`: the connection's first packet, if that is the one (one object fewer to keep). */
@@ -175,10 +171,11 @@ export class ConnectionRecorder implements ConnectionObserver {
   /** The last packet: usually one already noted (a FIN or RST), whose reference is then shared. */
   private lastRef(): FrameRef {
     const [a, b] = this.sides;
+    const { lastFrame, lastTime } = this.conn;
     for (const ref of [a.rst, b.rst, a.fin, b.fin, this.first]) {
-      if (ref !== null && ref.frame === this.lastFrame) return ref;
+      if (ref !== null && ref.frame === lastFrame) return ref;
     }
-    return { frame: this.lastFrame, time: this.lastTime };
+    return { frame: lastFrame, time: lastTime };
   }
 
   /** Reset, or both sides sent FIN: only stragglers can follow. */
@@ -212,7 +209,7 @@ export class ConnectionRecorder implements ConnectionObserver {
   close(reason: CloseReason): void {
     for (const dir of [0, 1] as const) {
       const reader = this.sides[dir].reader;
-      if (reader !== null && !reader.done) reader.end(this.lastFrame, this.lastTime);
+      if (reader !== null && !reader.done) reader.end(this.conn.lastFrame, this.conn.lastTime);
     }
     const [c, sideEvidence] = this.clientDirection();
     const client = this.sides[c];
@@ -308,7 +305,7 @@ export class ConnectionRecorder implements ConnectionObserver {
       server: c === 0 ? sharedEndpoint(ipB, conn.portB) : sharedEndpoint(ipA, conn.portA),
       sideEvidence,
       tunnel: conn.tunnel,
-      packets: this.packets,
+      packets: conn.packets,
       first,
       last,
       syn: client.synOnly,

@@ -7,7 +7,7 @@ import { ConnectionRecorder } from '../outcome/recorder.js';
 import type { ConnectionOutcome } from '../outcome/types.js';
 import type { TcpSegment } from '../tcp/segment.js';
 import { clientHelloRecord, serverNameExtension } from '../tls/testing/encode.js';
-import { ConnectionTable, type ConnectionLimits } from './connections.js';
+import { ConnectionTable, type ConnectionLimits, type TcpConnection } from './connections.js';
 
 /** One segment between two of a few endpoints, with any flags, numbers and payload. */
 interface Step {
@@ -115,7 +115,10 @@ describe('ConnectionTable lookup', () => {
       fc.property(packets, (list) => {
         const seen: Array<[number, number]> = [];
         const table = new ConnectionTable((conn) => ({
-          segment: (dir) => seen.push([conn.id, dir]),
+          segment: (dir) => {
+            seen.push([conn.id, dir]);
+            return true;
+          },
           data: () => undefined,
           gap: () => undefined,
           wantsData: () => false,
@@ -164,6 +167,7 @@ describe('ConnectionTable removal', () => {
               segment: (_dir, header) => {
                 seen.push(conn.id);
                 if (header.flags & 0x04) reset = true;
+                return true;
               },
               data: () => undefined,
               gap: () => undefined,
@@ -327,6 +331,47 @@ describe('ConnectionTable with ConnectionRecorder', () => {
     expect(table.size).toBe(1);
     table.finish();
     expect(closed).toEqual(['6 6 end-of-capture']);
+  });
+
+  it('shows the follower only the segments it has a use for, and counts every one in the connection', () => {
+    const shown: number[] = [];
+    let wantsEvery = true;
+    let reading = true;
+    let connection: TcpConnection | null = null;
+    const table = new ConnectionTable((conn) => {
+      connection = conn;
+      return {
+        segment: (_dir, _header, at) => {
+          shown.push(at.frame);
+          return wantsEvery;
+        },
+        data: () => undefined,
+        gap: () => undefined,
+        wantsData: () => reading,
+        closing: false,
+        close: () => undefined,
+      };
+    });
+    let frame = 0;
+    const send = (fromClient: boolean, flags: number, payload = ''): void => {
+      frame++;
+      const { ip, tcp } = packet({ a: fromClient ? 1 : 2, b: fromClient ? 2 : 1, aPort: fromClient ? 50000 : 443, bPort: fromClient ? 443 : 50000, flags, seq: 101, ack: 501, payload: Buffer.from(payload), cut: 0, dt: 0 });
+      table.segment(ip, tcp, { frame, time: 1000 + frame / 1000 });
+    };
+    send(true, 0x02); // 1 SYN
+    send(false, 0x12); // 2 SYN/ACK: the answer asks for every segment
+    wantsEvery = false;
+    send(true, 0x10); // 3 ACK: shown, as asked; the answer asks for no more
+    send(false, 0x10); // 4 ACK: not shown
+    send(true, 0x18, 'ab'); // 5 bytes: shown, the follower still read them when last asked
+    reading = false;
+    send(true, 0x18, 'cd'); // 6 bytes: shown (it still read them when last asked), and now it does not
+    send(true, 0x18, 'ef'); // 7 bytes no longer read: not shown
+    send(false, 0x10); // 8 ACK: not shown
+    send(false, 0x04); // 9 RST: always shown
+    expect(shown).toEqual([1, 2, 3, 5, 6, 9]);
+    const seen = connection as TcpConnection | null;
+    expect([seen?.packets, seen?.lastFrame, seen?.lastTime]).toEqual([9, 9, 1000.009]);
   });
 
   it('lets a connection go after its linger when capture time jumped back by more than the linger', () => {

@@ -21,6 +21,13 @@ export interface TcpConnection {
   addressB: string;
   portB: number;
   tunnel: string | null;
+  /**
+   * Packets seen so far, and the frame number and capture time of the last: kept by the stream
+   * stage, which hands the observer only the segments it has a use for (see ConnectionObserver).
+   */
+  readonly packets: number;
+  readonly lastFrame: number;
+  readonly lastTime: number;
 }
 
 /**
@@ -41,8 +48,12 @@ export interface SegmentHeader {
 
 /** What the next stage does with one connection's packets and bytes. */
 export interface ConnectionObserver {
-  /** Every segment, before its payload is delivered. */
-  segment(dir: Direction, header: SegmentHeader, at: PacketAt): void;
+  /**
+   * A segment, before its payload is delivered. Every segment with SYN, FIN or RST set, and every
+   * segment with bytes of a direction still wanted; the others (ACKs, bytes no longer wanted) only
+   * while the last call answered true. The connection counts every one (`packets`, `lastFrame`).
+   */
+  segment(dir: Direction, header: SegmentHeader, at: PacketAt): boolean;
   data(dir: Direction, bytes: Buffer, frame: number, time: number): void;
   gap(dir: Direction, cause: 'lost' | 'snaplen'): void;
   /** False once this direction's bytes are of no more use: they are then not reassembled at all. */
@@ -92,22 +103,25 @@ export interface ConnectionStats {
   stragglers: number;
 }
 
-interface Entry {
+/** A connection as the table keeps it: the connection itself, and what the table needs of it. */
+interface Entry extends TcpConnection {
+  packets: number;
+  lastFrame: number;
+  lastTime: number;
   hash: number;
   /**
-   * The 4-tuple's ports, address length and the first four bytes of each address (as
-   * readInt32LE reads them), copied from `conn`: most packets are matched on these alone, without
-   * reaching for the connection and its address text.
+   * Address length, and the first four bytes of each address (as readInt32LE reads them): most
+   * packets are matched on these and the ports alone, without reaching for the address text.
    */
-  portA: number;
-  portB: number;
   addressLength: number;
   wordA: number;
   wordB: number;
-  conn: TcpConnection;
   observer: ConnectionObserver;
   streams: [DirectionStream, DirectionStream];
-  packets: number;
+  /** The observer's last answer to `segment`: it wants segments it would have no use for otherwise. */
+  everySegment: boolean;
+  /** Bit `dir` set while the observer wants direction `dir`'s bytes, as it last said. */
+  reading: number;
   /** Capture time at which it started closing, -1 while open. */
   closingSince: number;
   /**
@@ -202,35 +216,42 @@ export class ConnectionTable {
     }
 
     entry.packets++;
-    entry.observer.segment(dir, tcp, at);
-    const stream = entry.streams[dir];
-    if (tcp.flags & SYN) {
-      stream.syn(tcp.seq);
-      if (tcp.flags & ACK) entry.streams[dir === 0 ? 1 : 0].expect(tcp.ack);
+    entry.lastFrame = at.frame;
+    entry.lastTime = time;
+    const flags = tcp.flags;
+    if ((flags & (SYN | FIN | RST)) === 0 && !entry.everySegment && (tcp.payloadLength === 0 || (entry.reading & (1 << dir)) === 0)) {
+      // Of no use to the observer: an ACK, or bytes of a direction no longer read. Most packets
+      // of a capture end here, without reaching for the observer or the byte streams.
+      if ((flags & ACK) !== 0 && (entry.finAck0 >= 0 || entry.finAck1 >= 0) && this.closedCleanly(entry, dir, tcp)) this.closeCleanly(entry);
+      return;
     }
-    if (tcp.payloadLength > 0 && !(tcp.flags & RST) && entry.observer.wantsData(dir)) {
-      stream.segment(
-        (tcp.flags & SYN ? tcp.seq + 1 : tcp.seq) >>> 0,
-        data,
-        tcp.payloadOffset,
-        tcp.payloadEnd,
-        tcp.payloadLength,
-        at.frame,
-        time,
-      );
-      if (!entry.observer.wantsData(dir)) stream.discard();
+    const observer = entry.observer;
+    entry.everySegment = observer.segment(dir, tcp, at);
+    if (flags & SYN) {
+      entry.streams[dir].syn(tcp.seq);
+      if (flags & ACK) entry.streams[dir === 0 ? 1 : 0].expect(tcp.ack);
     }
-    if ((tcp.flags & (FIN | RST)) !== 0 && entry.closingSince < 0 && entry.observer.closing) {
+    if (tcp.payloadLength > 0 && !(flags & RST) && observer.wantsData(dir)) {
+      const stream = entry.streams[dir];
+      stream.segment((flags & SYN ? tcp.seq + 1 : tcp.seq) >>> 0, data, tcp.payloadOffset, tcp.payloadEnd, tcp.payloadLength, at.frame, time);
+      if (!observer.wantsData(dir)) stream.discard();
+    }
+    entry.reading = (observer.wantsData(0) ? 1 : 0) | (observer.wantsData(1) ? 2 : 0);
+    if ((flags & (FIN | RST)) !== 0 && entry.closingSince < 0 && observer.closing) {
       entry.closingSince = time;
       this.closing.push(entry);
     }
-    if ((tcp.flags & (FIN | ACK)) !== 0 && (tcp.flags & RST) === 0 && this.closedCleanly(entry, dir, tcp)) {
-      // Both FINs acknowledged: nothing more belongs to this connection. Let go now rather than
-      // after the linger, its state dies young: on a busy capture, lingering connections were
-      // most of what the young-generation collector copied.
-      this.retire(entry, 'closed');
-      this.remember(entry);
-    }
+    if ((flags & (FIN | ACK)) !== 0 && (flags & RST) === 0 && this.closedCleanly(entry, dir, tcp)) this.closeCleanly(entry);
+  }
+
+  /**
+   * Both FINs acknowledged: nothing more belongs to this connection. Let go now rather than after
+   * the linger, its state dies young: on a busy capture, lingering connections were most of what
+   * the young-generation collector copied.
+   */
+  private closeCleanly(entry: Entry): void {
+    this.retire(entry, 'closed');
+    this.remember(entry);
   }
 
   /**
@@ -305,8 +326,7 @@ export class ConnectionTable {
 
   /** A closed connection's 4-tuple, so that its stragglers open no new connection. */
   private remember(entry: Entry): void {
-    const { conn } = entry;
-    this.finished.remember(entry.hash, conn.addressA, conn.portA, conn.addressB, conn.portB);
+    this.finished.remember(entry.hash, entry.addressA, entry.portA, entry.addressB, entry.portB);
   }
 
   private create(hash: number, ip: IpPacket, tcp: TcpSegment, addrLen: number): Entry {
@@ -327,7 +347,7 @@ export class ConnectionTable {
       this.created = this.created.slice(this.createdHead).filter((e) => !e.retired);
       this.createdHead = 0;
     }
-    const conn: TcpConnection = {
+    const entry: Entry = {
       id: this.nextId++,
       ipVersion: ip.version,
       addressA: ip.data.toString('latin1', ip.srcOffset, ip.srcOffset + addrLen),
@@ -335,30 +355,27 @@ export class ConnectionTable {
       addressB: ip.data.toString('latin1', ip.dstOffset, ip.dstOffset + addrLen),
       portB: tcp.dstPort,
       tunnel: ip.tunnel,
-    };
-    this.stats.connections++;
-    const observer = this.open(conn);
-    const streams: [DirectionStream, DirectionStream] = [
-      new DirectionStream(observer, 0, this.limits, this.pending),
-      new DirectionStream(observer, 1, this.limits, this.pending),
-    ];
-    const entry: Entry = {
+      packets: 0,
+      lastFrame: 0,
+      lastTime: 0,
       hash,
-      portA: conn.portA,
-      portB: conn.portB,
       addressLength: addrLen,
       wordA: ip.data.readInt32LE(ip.srcOffset),
       wordB: ip.data.readInt32LE(ip.dstOffset),
-      conn,
-      observer,
-      streams,
-      packets: 0,
+      observer: RETIRED,
+      streams: RETIRED_STREAMS,
+      everySegment: true,
+      reading: 0b11,
       closingSince: -1,
       finAck0: -1,
       finAck1: -1,
       finsAcked: 0,
       retired: false,
     };
+    this.stats.connections++;
+    const observer = this.open(entry);
+    entry.observer = observer;
+    entry.streams = [new DirectionStream(observer, 0, this.limits, this.pending), new DirectionStream(observer, 1, this.limits, this.pending)];
     const bucket = this.buckets.get(hash);
     if (bucket === undefined) this.buckets.set(hash, entry);
     else if (Array.isArray(bucket)) bucket.push(entry);
@@ -393,7 +410,7 @@ export class ConnectionTable {
 }
 
 /** What a retired entry holds in place of its observer and streams: nothing. */
-const RETIRED: ConnectionObserver = { segment() {}, data() {}, gap() {}, wantsData: () => false, closing: true, close() {} };
+const RETIRED: ConnectionObserver = { segment: () => false, data() {}, gap() {}, wantsData: () => false, closing: true, close() {} };
 const RETIRED_STREAMS: [DirectionStream, DirectionStream] = [
   new DirectionStream(RETIRED, 0, DEFAULT_REASSEMBLY_LIMITS),
   new DirectionStream(RETIRED, 1, DEFAULT_REASSEMBLY_LIMITS),
@@ -423,10 +440,10 @@ function matchDirection(e: Entry, buf: Buffer, src: number, dst: number, len: nu
   const dstWord = buf.readInt32LE(dst);
   const v4 = len === 4;
   if (e.portA === srcPort && e.portB === dstPort && e.wordA === srcWord && e.wordB === dstWord) {
-    if (v4 || (sameAddress(e.conn.addressA, buf, src) && sameAddress(e.conn.addressB, buf, dst))) return 0;
+    if (v4 || (sameAddress(e.addressA, buf, src) && sameAddress(e.addressB, buf, dst))) return 0;
   }
   if (e.portA === dstPort && e.portB === srcPort && e.wordA === dstWord && e.wordB === srcWord) {
-    if (v4 || (sameAddress(e.conn.addressA, buf, dst) && sameAddress(e.conn.addressB, buf, src))) return 1;
+    if (v4 || (sameAddress(e.addressA, buf, dst) && sameAddress(e.addressB, buf, src))) return 1;
   }
   return -1;
 }
