@@ -1,0 +1,107 @@
+#!/usr/bin/env node
+// Where the analysis thread's time goes: runs the stages of `analyze` on a capture, one more stage
+// each step, on a worker thread with the heap limits and V8 flag of the command's own analysis
+// thread (no report is made). Each step runs in turn with the others, several times; the medians
+// and what each step adds are printed.
+//
+//   node bench/stages.mjs FILE [--runs N] [--steps A,B]    (the current dist/: npm run build first)
+//
+// Steps:
+//   read     read the capture and walk its records
+//   decode   + link, IP and TCP headers
+//   table    + the connection table, with followers that do nothing
+//   no-tls   + the followers (outcomes, verdict counts), asking for no stream bytes
+//   analyze  + reassembly and TLS: the whole analysis, as `analyze` runs it
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+
+const STEPS = ['read', 'decode', 'table', 'no-tls', 'analyze'];
+const dist = (path) => new URL(`../dist/${path}`, import.meta.url).href;
+
+if (isMainThread) {
+  const args = process.argv.slice(2);
+  const option = (name) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+  const file = args.find((a, i) => !a.startsWith('--') && !['--runs', '--steps'].includes(args[i - 1]));
+  const runs = Number(option('--runs') ?? 5);
+  const steps = option('--steps')?.split(',') ?? STEPS;
+  if (file === undefined || !(runs >= 1) || steps.some((s) => !STEPS.includes(s))) {
+    console.error(`usage: node bench/stages.mjs FILE [--runs N] [--steps ${STEPS.join(',')}]`);
+    process.exit(2);
+  }
+  const { WORKER_HEAP } = await import(dist('cli/worker.js'));
+  const times = Object.fromEntries(steps.map((s) => [s, []]));
+  for (let round = 0; round < runs; round++) {
+    for (const step of steps) {
+      const worker = new Worker(new URL(import.meta.url), { workerData: { file, step }, resourceLimits: WORKER_HEAP });
+      const ms = await new Promise((resolve, reject) => {
+        worker.once('message', resolve);
+        worker.once('error', reject);
+      });
+      await worker.terminate();
+      times[step].push(ms);
+    }
+    process.stderr.write(`\rround ${round + 1} of ${runs}`);
+  }
+  process.stderr.write('\n');
+  const median = (xs) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s.length % 2 === 1 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  };
+  let before = 0;
+  console.log(`${file}, medians of ${runs} runs (ms)`);
+  console.log('step       median  min-max      adds');
+  for (const step of steps) {
+    const m = median(times[step]);
+    const range = `${Math.min(...times[step]).toFixed(0)}-${Math.max(...times[step]).toFixed(0)}`;
+    console.log(`${step.padEnd(9)} ${m.toFixed(0).padStart(7)}  ${range.padEnd(11)} ${(m - before).toFixed(0).padStart(5)}`);
+    before = m;
+  }
+} else {
+  const { file, step } = workerData;
+  // As the analysis thread sets it (src/cli/analyze-worker.ts).
+  (await import('node:v8')).setFlagsFromString('--no-allocation-site-pretenuring');
+  const [{ readCapture }, { createNetworkDecoder }, { isSkip }, { emptySegment, readTcp }, { ConnectionTable }, { ConnectionRecorder, outcomeSink }, { OutcomeCollector }, { analyzeCapture }] =
+    await Promise.all(
+      ['capture/input.js', 'ip/decoder.js', 'ip/index.js', 'tcp/segment.js', 'stream/connections.js', 'outcome/recorder.js', 'verdict/collect.js', 'cli/pipeline.js'].map((p) =>
+        import(dist(p)),
+      ),
+    );
+  const collector = new OutcomeCollector();
+  const start = performance.now();
+  if (step === 'analyze') {
+    await analyzeCapture(file, 0, collector);
+  } else {
+    const idle = { segment() {}, data() {}, gap() {}, wantsData: () => false, closing: false, close() {} };
+    const ends = outcomeSink(collector);
+    // A follower that never asks for bytes: the recorder sees every segment, and no stream is read.
+    const withoutBytes = (conn) => {
+      const recorder = new ConnectionRecorder(conn, 0, ends);
+      return {
+        segment: (dir, header, at) => recorder.segment(dir, header, at),
+        data() {},
+        gap() {},
+        wantsData: () => false,
+        get closing() {
+          return recorder.closing;
+        },
+        close: (reason) => recorder.close(reason),
+      };
+    };
+    const table = new ConnectionTable(step === 'no-tls' ? withoutBytes : () => idle);
+    const network = createNetworkDecoder();
+    const tcp = emptySegment();
+    const sink =
+      step === 'read'
+        ? { record() {} }
+        : {
+            record(r) {
+              const ip = network.decodeAt(r.linkType, r.buf, r.offset, r.offset + r.length, r, r.originalLength);
+              if (isSkip(ip) || ip.protocol !== 6) return;
+              if (readTcp(ip.data, ip.payloadOffset, ip.payloadEnd, ip.payloadLength, tcp) !== null) return;
+              if (step !== 'decode') table.segment(ip, tcp, r);
+            },
+          };
+    await readCapture(file, sink);
+    table.finish();
+  }
+  parentPort.postMessage(performance.now() - start);
+}
