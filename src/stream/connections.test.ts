@@ -374,6 +374,28 @@ describe('ConnectionTable with ConnectionRecorder', () => {
     expect([seen?.packets, seen?.lastFrame, seen?.lastTime]).toEqual([9, 9, 1000.009]);
   });
 
+  it("lets go of a direction's held bytes when the follower stops reading it, whichever direction's packet stopped it", () => {
+    let reading0 = true;
+    const table = new ConnectionTable(() => ({
+      segment: () => false,
+      data: () => undefined,
+      gap: () => undefined,
+      wantsData: (dir) => dir === 1 || reading0,
+      closing: false,
+      close: () => undefined,
+    }));
+    const send = (fromClient: boolean, flags: number, seq: number, payload: string, frame: number): void => {
+      const { ip, tcp } = packet({ a: fromClient ? 1 : 2, b: fromClient ? 2 : 1, aPort: fromClient ? 50000 : 443, bPort: fromClient ? 443 : 50000, flags, seq, ack: 0, payload: Buffer.from(payload), cut: 0, dt: 0 });
+      table.segment(ip, tcp, { frame, time: 1000 + frame / 1000 });
+    };
+    send(true, 0x02, 100, '', 1); // SYN: client bytes start at 101
+    send(true, 0x18, 110, 'later', 2); // out of order: held
+    expect(table.pendingBytes).toBe(5);
+    reading0 = false;
+    send(false, 0x18, 500, 'x', 3); // the server's bytes make the follower stop reading the client
+    expect(table.pendingBytes).toBe(0);
+  });
+
   it('lets a connection go after its linger when capture time jumped back by more than the linger', () => {
     const closed: string[] = [];
     const table = new ConnectionTable((conn) => new ConnectionRecorder(conn, 0, (o) => closed.push(`${o.client.port} ${o.closedBy}`)), { lingerSeconds: 2 });

@@ -232,11 +232,14 @@ export class ConnectionTable {
       if (flags & ACK) entry.streams[dir === 0 ? 1 : 0].expect(tcp.ack);
     }
     if (tcp.payloadLength > 0 && !(flags & RST) && observer.wantsData(dir)) {
-      const stream = entry.streams[dir];
-      stream.segment((flags & SYN ? tcp.seq + 1 : tcp.seq) >>> 0, data, tcp.payloadOffset, tcp.payloadEnd, tcp.payloadLength, at.frame, time);
-      if (!observer.wantsData(dir)) stream.discard();
+      entry.streams[dir].segment((flags & SYN ? tcp.seq + 1 : tcp.seq) >>> 0, data, tcp.payloadOffset, tcp.payloadEnd, tcp.payloadLength, at.frame, time);
     }
-    entry.reading = (observer.wantsData(0) ? 1 : 0) | (observer.wantsData(1) ? 2 : 0);
+    // A direction the observer stopped reading (a ServerHello stops both) lets go of what it holds.
+    const reading = (observer.wantsData(0) ? 1 : 0) | (observer.wantsData(1) ? 2 : 0);
+    const stopped = entry.reading & ~reading;
+    if (stopped & 1) entry.streams[0].discard();
+    if (stopped & 2) entry.streams[1].discard();
+    entry.reading = reading;
     if ((flags & (FIN | RST)) !== 0 && entry.closingSince < 0 && observer.closing) {
       entry.closingSince = time;
       this.closing.push(entry);
