@@ -134,6 +134,44 @@ describe('TLS handshake length', () => {
   }, 300_000);
 });
 
+describe('TLS records held across segments', () => {
+  it('3,000 connections each leaving a 16 KiB ClientHello record unfinished: the readers hold at most 16 MiB together, the rest report what arrived', async () => {
+    const path = join(DIR, 'held-records.pcap');
+    const file = new CaptureFile(path);
+    const CONNECTIONS = 3000;
+    // A ClientHello record of 16,389 bytes (server_name first, then padding), of which 15,000 are sent.
+    const record = clientHelloRecord({
+      random: Buffer.alloc(32, 9),
+      cipherSuites: [0x1301],
+      extensions: [serverNameExtension([{ name: Buffer.from('held.example') }]), { type: 21, data: Buffer.alloc(16384 - 4 - 2 - 32 - 1 - 4 - 2 - 2 - 21 - 4, 0) }],
+    });
+    expect(record.length).toBe(16389);
+    let t = 1_700_000_000;
+    for (let i = 0; i < CONNECTIONS; i++) {
+      const client = `10.4.${i >> 8}.${i & 0xff}`;
+      for (const f of handshakeFrames({ client, clientPort: 20000 + i, server: '192.0.2.10', hello: record.subarray(0, 15000), reset: false })) file.record(f, (t += 0.0001));
+    }
+    t = writeHandshakes(file, t + 1, [{ client: '10.9.0.4', port: 40004, sni: null, reset: true }]);
+    file.close();
+
+    const r = await analyzeSpawned(path, ['--ingress', '192.0.2.10']);
+    expect(r.code).toBe(1);
+    const c = r.report.captures[0];
+    // 1,023 records of 16,389 bytes fit in 16 MiB; the later ones are given up.
+    expect(c.handshakesGivenUp).toBe(CONNECTIONS - 1023);
+    expect(c.warnings.some((w) => /1977 handshakes were given up: the bytes held for handshakes that span segments reached their limit/.test(w))).toBe(true);
+    // Given up or cut by the end of the capture, every hello still shows its server_name.
+    const byIp = new Map(r.report.clients.map((x) => [x.ip, x]));
+    expect(byIp.get('10.4.0.0')?.verdict).toBe('sni-ok');
+    expect(byIp.get('10.4.11.183')?.verdict).toBe('sni-ok');
+    expect(r.report.summary.nonSniResetClients).toBe(1);
+    const cut = r.report.connections.filter((x) => x.clientHello?.malformed?.startsWith('truncated by the limit on bytes held for handshakes'));
+    expect(cut.length).toBeGreaterThan(0);
+    expect(cut.every((x) => x.clientHello?.sni === 'held.example')).toBe(true);
+    expect(r.peakRssMiB ?? Infinity).toBeLessThan(RSS_BUDGET_MIB);
+  }, 300_000);
+});
+
 describe('TCP reassembly', () => {
   it('endless out-of-order segments on one flow: at most 256 KiB and 512 segments wait, the rest is given up', async () => {
     const path = join(DIR, 'out-of-order.pcap');

@@ -7,11 +7,14 @@ import type { ConnectionOutcome, OutcomeSink } from '../outcome/types.js';
 import type { CaptureFacts } from '../report/model.js';
 import { ConnectionTable, type ConnectionLimits } from '../stream/connections.js';
 import { emptySegment, readTcp } from '../tcp/segment.js';
+import type { HeldBytes, TlsStreamReaderLimits } from '../tls/stream-reader.js';
 
 export interface PipelineOptions {
   /** What the source `-` reads: a stream or a file descriptor (see readCapture). */
   stdin?: NodeJS.ReadableStream | number;
   limits?: Partial<ConnectionLimits>;
+  /** Bytes the TLS readers of all the connections may hold together (default 16 MiB). */
+  maxHeldBytes?: number;
   /** Called now and then with the frames read so far (for a progress line). */
   progress?: (frames: number) => void;
   /** Stops reading when aborted (Ctrl-C); the connections seen so far are still finished and reported. */
@@ -31,7 +34,10 @@ export async function analyzeCapture(
 ): Promise<CaptureFacts> {
   const network = createNetworkDecoder();
   const ends = outcomeSink(outcomes);
-  const table = new ConnectionTable((conn) => new ConnectionRecorder(conn, index, ends), options.limits);
+  // What the TLS readers of all the connections hold together, within one limit.
+  const held: HeldBytes = { bytes: 0, givenUp: 0 };
+  const readers: TlsStreamReaderLimits = { held, maxHeldBytes: options.maxHeldBytes };
+  const table = new ConnectionTable((conn) => new ConnectionRecorder(conn, index, ends, readers), options.limits);
   let tcpPackets = 0;
   let tcpErrors = 0;
   const progress = options.progress;
@@ -63,5 +69,6 @@ export async function analyzeCapture(
     tunnels: network.stats.tunnels,
     connections: table.stats.connections,
     connectionsEvicted: table.stats.evicted,
+    handshakesGivenUp: held.givenUp,
   };
 }

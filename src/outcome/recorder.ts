@@ -1,7 +1,7 @@
 import type { CloseReason, ConnectionObserver, Direction, PacketAt, SegmentHeader, TcpConnection } from '../stream/connections.js';
 import { ACK, FIN, RST, SYN } from '../tcp/segment.js';
 import { ja4 } from '../tls/ja4.js';
-import { createTlsStreamReader } from '../tls/stream-reader.js';
+import { createTlsStreamReader, type TlsStreamReaderLimits } from '../tls/stream-reader.js';
 import type { Alert, ClientHello, Position, ServerHello, TlsEvents, TlsStreamReader } from '../tls/types.js';
 import { countedFacts } from './category.js';
 import { EMPTY_NUMBERS, addressText, helloFacts, sharedEndpoint, sharedServerHello, sharedText } from './facts.js';
@@ -117,11 +117,15 @@ export class ConnectionRecorder implements ConnectionObserver {
 
   private readonly sink: OutcomeSink;
 
-  /** `sink` gets the outcome when the connection ends; a function gets every outcome in full. */
+  /**
+   * `sink` gets the outcome when the connection ends; a function gets every outcome in full.
+   * `readers` are the limits of its TLS readers, shared with the other connections of the capture.
+   */
   constructor(
     private readonly conn: TcpConnection,
     private readonly capture: number,
     sink: OutcomeSink | ((outcome: ConnectionOutcome) => void),
+    private readonly readers: TlsStreamReaderLimits = NO_LIMITS,
   ) {
     this.sink = outcomeSink(sink);
   }
@@ -229,7 +233,7 @@ export class ConnectionRecorder implements ConnectionObserver {
     const side = this.sides[dir];
     let reader = side.reader;
     if (reader === null) {
-      reader = createTlsStreamReader(side);
+      reader = createTlsStreamReader(side, this.readers);
       side.reader = reader;
     }
     return reader;
@@ -333,6 +337,9 @@ export class ConnectionRecorder implements ConnectionObserver {
 export function outcomeSink(sink: OutcomeSink | ((outcome: ConnectionOutcome) => void)): OutcomeSink {
   return typeof sink === 'function' ? { wants: () => true, add: sink, count: () => undefined } : sink;
 }
+
+/** The TLS readers' default limits, each reader counting only what it holds itself. */
+const NO_LIMITS: TlsStreamReaderLimits = Object.freeze({});
 
 /** What a connection that is only counted hands on: one object, refilled for each. */
 const counted: CountedConnection = {

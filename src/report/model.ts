@@ -16,6 +16,8 @@ export interface CaptureFacts {
   tunnels: Map<string, number>;
   connections: number;
   connectionsEvicted: number;
+  /** Connections whose handshake was given up: the TLS readers held as much as they may. */
+  handshakesGivenUp: number;
 }
 
 export interface CaptureJson {
@@ -35,6 +37,7 @@ export interface CaptureJson {
   tunnels: Record<string, number>;
   connections: number;
   connectionsEvicted: number;
+  handshakesGivenUp: number;
   warnings: string[];
 }
 
@@ -246,6 +249,7 @@ function captureJson(c: CaptureFacts, outcomes: readonly ConnectionOutcome[]): C
     tunnels: Object.fromEntries(c.tunnels),
     connections: c.connections,
     connectionsEvicted: c.connectionsEvicted,
+    handshakesGivenUp: c.handshakesGivenUp,
     warnings: captureWarnings(c, outcomes),
   };
 }
@@ -264,6 +268,11 @@ function captureWarnings(c: CaptureFacts, outcomes: readonly ConnectionOutcome[]
   }
   for (const [type, n] of c.unsupportedLinkTypes) w.push(`${plural(n, 'frame', 'frames')} of unsupported link type ${type} (${linkTypeName(type)}) skipped`);
   if (c.summary.drops !== null && c.summary.drops > 0) w.push(`the capturing interface dropped ${c.summary.drops} packets: some connections may be incomplete`);
+  if (c.handshakesGivenUp > 0) {
+    w.push(
+      `${plural(c.handshakesGivenUp, 'handshake was', 'handshakes were')} given up: the bytes held for handshakes that span segments reached their limit (what arrived of a ClientHello is reported, cut short)`,
+    );
+  }
   if (c.connectionsEvicted > 0) w.push(`${c.connectionsEvicted} connections were evicted from the connection table (limit reached); their outcome is what was seen until then`);
   return w;
 }

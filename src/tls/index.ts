@@ -7,6 +7,9 @@ export {
   createTlsStreamReader,
   DEFAULT_MAX_HANDSHAKE_BYTES,
   DEFAULT_MAX_PREFIX_SCAN_BYTES,
+  DEFAULT_MAX_HELD_BYTES,
+  HELD_LIMIT_CUT,
+  type HeldBytes,
   type TlsStreamReaderLimits,
 } from './stream-reader.js';
 export { ja4, ja4Raw, type Ja4Transport } from './ja4.js';

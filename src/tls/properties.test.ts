@@ -111,6 +111,36 @@ describe('the stream reader never throws', () => {
   });
 });
 
+describe('readers that share a limit on what they hold', () => {
+  it('never hold more than it together, and give back all of it once done', () => {
+    const step = fc.tuple(fc.nat({ max: 3 }), op);
+    fc.assert(
+      fc.property(fc.array(tlsLike, { minLength: 4, maxLength: 4 }), fc.nat({ max: 3000 }), fc.array(step, { maxLength: 30 }), (starts, max, steps) => {
+        const held = { bytes: 0, givenUp: 0 };
+        const readers = starts.map((start) => {
+          const { reader } = recordingReader({ held, maxHeldBytes: max, maxHandshakeBytes: 1000 });
+          // Half of each hello now, so that the readers hold records across pushes.
+          reader.push(start.subarray(0, start.length >> 1), 0, 0);
+          return reader;
+        });
+        let frame = 1;
+        for (const [which, o] of steps) {
+          const reader = readers[which]!;
+          if (o.kind === 'push') reader.push(o.data, frame++, frame);
+          else if (o.kind === 'gap') reader.gap('lost');
+          else if (o.kind === 'end') reader.end(frame, frame);
+          else reader.stop();
+          expect(held.bytes).toBeGreaterThanOrEqual(0);
+          expect(held.bytes).toBeLessThanOrEqual(max);
+        }
+        for (const reader of readers) reader.end(frame, frame);
+        expect(held.bytes).toBe(0);
+      }),
+      { numRuns: 1500 },
+    );
+  });
+});
+
 const nameBytes = fc.uint8Array({ minLength: 1, maxLength: 300 }).map((a) => Buffer.from(a));
 const expectedText = (b: Buffer): string => (isUtf8(b) ? b.toString('utf8') : b.toString('latin1'));
 const reserved = new Set([0, 13, 16, 43, 0xfe0d]);

@@ -267,6 +267,89 @@ describe('limits', () => {
   });
 });
 
+describe('the limit readers share on what they hold', () => {
+  const spec: ClientHelloSpec = {
+    cipherSuites: [0x1301, 0x1302],
+    extensions: [serverNameExtension([{ name: Buffer.from('held.example') }]), { type: 21, data: Buffer.alloc(3000) }],
+  };
+  const data = clientHelloRecord(spec);
+  const bodyLength = data.length - 9;
+
+  it('a record that straddles pushes is counted while it is held, and given back once whole', () => {
+    const held = { bytes: 0, givenUp: 0 };
+    const { reader, recorded } = recordingReader({ held });
+    reader.push(data.subarray(0, 1000), 1, 0);
+    expect(held.bytes).toBe(data.length);
+    reader.push(data.subarray(1000), 2, 0);
+    expect(held.bytes).toBe(0);
+    expect(recorded.clientHellos[0]!.hello).toMatchObject({ complete: true, serverName: { name: 'held.example' } });
+  });
+
+  it('the reader whose record would pass the limit reports what arrived, cut short, and reads no more', () => {
+    const held = { bytes: 0, givenUp: 0 };
+    const first = recordingReader({ held, maxHeldBytes: data.length + 100 });
+    first.reader.push(data.subarray(0, 1000), 1, 0);
+    const second = recordingReader({ held, maxHeldBytes: data.length + 100 });
+    second.reader.push(data.subarray(0, 1000), 7, 0.7);
+    expect(second.reader.done).toBe(true);
+    expect(held).toEqual({ bytes: data.length, givenUp: 1 });
+    expect(second.recorded.clientHellos).toHaveLength(1);
+    const { hello, at } = second.recorded.clientHellos[0]!;
+    expect(hello).toMatchObject({
+      complete: false,
+      length: bodyLength,
+      malformed: `truncated by the limit on bytes held for handshakes after ${1000 - 9} of ${bodyLength} bytes`,
+      serverName: { status: 'present', name: 'held.example' },
+    });
+    expect(at).toEqual({ frame: 7, firstFrame: 7, time: 0.7 });
+    second.reader.push(data.subarray(1000), 8, 0);
+    expect(second.recorded.events).toHaveLength(1);
+    // The first reader is not disturbed, and gives back what it held.
+    first.reader.push(data.subarray(1000), 2, 0);
+    expect(first.recorded.clientHellos[0]!.hello.complete).toBe(true);
+    expect(held.bytes).toBe(0);
+  });
+
+  it('a record header split between pushes: the record is given up from its copied header', () => {
+    const held = { bytes: 0, givenUp: 0 };
+    const { reader, recorded } = recordingReader({ held, maxHeldBytes: 100 });
+    reader.push(data.subarray(0, 3), 1, 0);
+    reader.push(data.subarray(3, 1000), 2, 0);
+    expect(held).toEqual({ bytes: 0, givenUp: 1 });
+    expect(recorded.clientHellos[0]!.hello).toMatchObject({ complete: false, serverName: { status: 'present', name: 'held.example' } });
+  });
+
+  it('a hello over several records: its copies count, and passing the limit reports them', () => {
+    const fragmented = records(22, handshakeMessage(1, encodeClientHelloBody(spec)), 0x0301, 500);
+    const held = { bytes: 0, givenUp: 0 };
+    const { reader, recorded } = recordingReader({ held, maxHeldBytes: 1200 });
+    reader.push(fragmented.subarray(0, 505 * 2), 1, 0);
+    expect(held.bytes).toBe(1000 - 4);
+    expect(recorded.clientHellos).toHaveLength(0);
+    reader.push(fragmented.subarray(505 * 2, 505 * 3), 2, 0);
+    expect(reader.done).toBe(true);
+    expect(held).toEqual({ bytes: 0, givenUp: 1 });
+    expect(recorded.clientHellos[0]!.hello).toMatchObject({
+      complete: false,
+      malformed: `truncated by the limit on bytes held for handshakes after ${1500 - 4} of ${bodyLength} bytes`,
+      serverName: { status: 'present', name: 'held.example' },
+    });
+  });
+
+  it('a reader that stops or ends gives back what it held', () => {
+    for (const finish of ['stop', 'end', 'gap'] as const) {
+      const held = { bytes: 0, givenUp: 0 };
+      const { reader } = recordingReader({ held });
+      reader.push(data.subarray(0, 1000), 1, 0);
+      expect(held.bytes).toBeGreaterThan(0);
+      if (finish === 'stop') reader.stop();
+      else if (finish === 'end') reader.end(2, 0);
+      else reader.gap('lost');
+      expect(held.bytes).toBe(0);
+    }
+  });
+});
+
 describe('gaps and the end of the stream', () => {
   const spec: ClientHelloSpec = {
     cipherSuites: [0x1301, 0x1302],

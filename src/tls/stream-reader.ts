@@ -7,7 +7,9 @@
  * about 18 KiB); a ClientHello or ServerHello that spans records is copied until complete (at
  * most `maxHandshakeBytes`); other handshake messages are skipped without being kept; while
  * looking for TLS after a plaintext preamble, only the last few unresolved bytes are kept.
- * A record that lies whole inside a push is decoded straight from the pushed buffer.
+ * A record that lies whole inside a push is decoded straight from the pushed buffer. The readers
+ * of a capture share a limit on what they hold together (`held`, `maxHeldBytes`): a reader whose
+ * copy would pass it reports what arrived of its ClientHello, cut short, and reads no more.
  */
 import { u16, u24 } from './bytes.js';
 import { decodeAlertRecord } from './alert.js';
@@ -35,10 +37,27 @@ export interface TlsStreamReaderLimits {
   maxHandshakeBytes?: number;
   /** How far into a stream that does not start with TLS to look for a hello record (default 16 KiB). */
   maxPrefixScanBytes?: number;
+  /** What the readers that share it hold together (default: a count of this reader's own). */
+  held?: HeldBytes;
+  /** Most bytes the readers sharing `held` may hold together (default 16 MiB). */
+  maxHeldBytes?: number;
+}
+
+/**
+ * Bytes held by the readers that share it (records and hellos that span pushes, copied), and how
+ * many readers gave up a handshake because holding more would have passed their limit.
+ */
+export interface HeldBytes {
+  bytes: number;
+  givenUp: number;
 }
 
 export const DEFAULT_MAX_HANDSHAKE_BYTES = 256 * 1024;
 export const DEFAULT_MAX_PREFIX_SCAN_BYTES = 16 * 1024;
+export const DEFAULT_MAX_HELD_BYTES = 16 * 1024 * 1024;
+
+/** How a ClientHello cut short by the readers' shared limit is described ("truncated by ..."). */
+export const HELD_LIMIT_CUT = 'the limit on bytes held for handshakes';
 
 const SSLV2_HEADER_LENGTH = 2;
 /** Smallest hello body accepted after a ChangeCipherSpec (a ServerHello). */
@@ -67,6 +86,15 @@ export function createTlsStreamReader(events: TlsEvents, limits: TlsStreamReader
 class StreamReader implements TlsStreamReader {
   private readonly maxHandshake: number;
   private readonly maxScan: number;
+  private readonly held: HeldBytes;
+  private readonly maxHeld: number;
+  /** Bytes this reader counts in `held`: its carry, and the copies of a hello that spans records. */
+  private holding = 0;
+  /**
+   * Why reading ends, while what arrived of a hello is reported (at a gap, the end, or the limit
+   * on held bytes): that prefix is read in place, and nothing more is counted or refused.
+   */
+  private cutBy: string | null = null;
 
   private mode: 'scan' | 'records' | 'done' = 'scan';
   private kind: TlsStreamReader['state'] = 'unknown';
@@ -116,6 +144,8 @@ class StreamReader implements TlsStreamReader {
   ) {
     this.maxHandshake = limits.maxHandshakeBytes ?? DEFAULT_MAX_HANDSHAKE_BYTES;
     this.maxScan = limits.maxPrefixScanBytes ?? DEFAULT_MAX_PREFIX_SCAN_BYTES;
+    this.held = limits.held ?? { bytes: 0, givenUp: 0 };
+    this.maxHeld = limits.maxHeldBytes ?? DEFAULT_MAX_HELD_BYTES;
   }
 
   get done(): boolean {
@@ -167,6 +197,8 @@ class StreamReader implements TlsStreamReader {
   }
 
   private finish(): void {
+    this.held.bytes -= this.holding;
+    this.holding = 0;
     this.mode = 'done';
     this.tail = null;
     this.tailFrames = NO_FRAMES;
@@ -313,6 +345,15 @@ class StreamReader implements TlsStreamReader {
         this.finish();
         return n;
       }
+      if (!this.hold(size)) {
+        // What arrived of the record is all that will be read of it: seen in place when this push
+        // holds its header, else copied.
+        const rest = bytes.subarray(i, Math.min(n, i + size - headerLength));
+        this.carry = take === headerLength ? bytes.subarray(from, i + rest.length) : Buffer.concat([head.subarray(0, headerLength), rest]);
+        this.carryLength = this.carry.length;
+        this.giveUp();
+        return n;
+      }
       this.carry = Buffer.allocUnsafe(size);
       head.copy(this.carry, 0, 0, headerLength);
       this.carryLength = headerLength;
@@ -325,6 +366,7 @@ class StreamReader implements TlsStreamReader {
     if (this.carryLength === carry.length) {
       this.carry = null;
       this.carryLength = 0;
+      this.release(carry.length);
       this.record(carry, 0, carry.length, this.carryFirstFrame);
     }
     return i;
@@ -373,12 +415,17 @@ class StreamReader implements TlsStreamReader {
       const pending = this.message;
       if (pending !== null) {
         const take = Math.min(pending.remaining, end - p);
-        if (pending.parts !== null) pending.parts.push(Buffer.from(buf.subarray(p, p + take)));
+        if (pending.parts !== null) {
+          const kept = this.hold(take);
+          pending.parts.push(Buffer.from(buf.subarray(p, p + take)));
+          if (!kept) return this.giveUp();
+        }
         pending.remaining -= take;
         p += take;
         if (pending.remaining === 0) {
           this.message = null;
           if (pending.parts !== null) {
+            this.release(pending.length);
             const body = Buffer.concat(pending.parts, pending.length);
             this.emit(pending.type, body, 0, body.length, pending.recordVersion, pending.firstFrame);
           }
@@ -440,6 +487,12 @@ class StreamReader implements TlsStreamReader {
         p += length;
         continue;
       }
+      if (this.cutBy !== null) {
+        // What arrived is all there will be: a ClientHello's prefix is read in place.
+        if (type === HANDSHAKE_CLIENT_HELLO) this.reportPrefix(buf, p, end, version, length, firstFrame, this.cutBy);
+        return this.finish();
+      }
+      const kept = this.hold(end - p);
       this.message = {
         type,
         length,
@@ -448,8 +501,34 @@ class StreamReader implements TlsStreamReader {
         remaining: length - (end - p),
         parts: [Buffer.from(buf.subarray(p, end))],
       };
+      if (!kept) return this.giveUp();
       p = end;
     }
+  }
+
+  /** Counts `n` more bytes held; false when the readers together would hold more than their limit. */
+  private hold(n: number): boolean {
+    if (this.cutBy !== null) return true;
+    if (this.held.bytes + n > this.maxHeld) return false;
+    this.held.bytes += n;
+    this.holding += n;
+    return true;
+  }
+
+  private release(n: number): void {
+    if (this.cutBy !== null) return;
+    this.held.bytes -= n;
+    this.holding -= n;
+  }
+
+  /**
+   * The readers hold as much as they may: what arrived of a ClientHello (in the carry or the
+   * copies of its message) is reported, cut short, and nothing more is read.
+   */
+  private giveUp(): void {
+    this.held.givenUp++;
+    this.flushPartial(HELD_LIMIT_CUT);
+    this.finish();
   }
 
   /**
@@ -469,8 +548,9 @@ class StreamReader implements TlsStreamReader {
     }
   }
 
-  /** At a gap or the end: reports a ClientHello of which only a prefix arrived. */
+  /** At a gap, the end, or the limit on held bytes: reports a ClientHello of which only a prefix arrived. */
   private flushPartial(cutBy: string): void {
+    this.cutBy = cutBy;
     // A record that never became whole: its handshake bytes still count.
     if (this.carry !== null) {
       const carry = this.carry;
@@ -488,11 +568,11 @@ class StreamReader implements TlsStreamReader {
     if (this.mode !== 'records' || pending === null || pending.type !== HANDSHAKE_CLIENT_HELLO || pending.parts === null) return;
     this.message = null;
     const prefix = Buffer.concat(pending.parts);
-    const hello = decodeClientHello(prefix, 0, prefix.length, false, {
-      recordVersion: pending.recordVersion,
-      declaredLength: pending.length,
-      cutBy,
-    });
-    this.events.clientHello(hello, this.position(pending.firstFrame));
+    this.reportPrefix(prefix, 0, prefix.length, pending.recordVersion, pending.length, pending.firstFrame, cutBy);
+  }
+
+  /** Reports the ClientHello of which buf[start, end) is all that arrived. */
+  private reportPrefix(buf: Buffer, start: number, end: number, recordVersion: number, declaredLength: number, firstFrame: number, cutBy: string): void {
+    this.events.clientHello(decodeClientHello(buf, start, end, false, { recordVersion, declaredLength, cutBy }), this.position(firstFrame));
   }
 }

@@ -28,6 +28,7 @@ export function captureFacts(file = 'capture.pcap', connections = 0): CaptureFac
     tunnels: new Map(),
     connections,
     connectionsEvicted: 0,
+    handshakesGivenUp: 0,
   };
 }
 
