@@ -1,0 +1,191 @@
+#!/usr/bin/env node
+// Peak memory on captures made to push against the bounds of README's Limits section: tens of
+// thousands of connections open at once, each holding what a bound lets it hold. Each capture is
+// written under .cache/bench/worst/ (about 0.7 GB in all) and analysed once by the current
+// dist/ (npm run build first) under GNU time.
+//
+//   node bench/worst-case.mjs [--only A,B] [--keep]
+//
+// Cases:
+//   syn-flood     2,000,000 SYNs from distinct 4-tuples: the connection table at its cap
+//   open          65,536 connections past their handshake (ClientHello with SNI, ServerHello), none closed
+//   records       65,536 connections each leaving a 16 KiB ClientHello record unfinished (4,000 bytes sent)
+//   out-of-order  65,536 connections each holding a 1,400-byte segment after a hole that never fills
+import { execFileSync } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const DIR = `${ROOT}.cache/bench/worst`;
+const CLI = `${ROOT}bin/sni-pcap.js`;
+const GNU_TIME = '/usr/bin/time';
+const CONNECTIONS = 65_536;
+const SERVER = 0xc000020a; // 192.0.2.10
+
+/** A classic pcap file written in 1 MiB pieces. */
+class PcapWriter {
+  constructor(path) {
+    this.fd = openSync(path, 'w');
+    this.buf = Buffer.alloc(1 << 20);
+    this.at = 0;
+    this.time = 1_700_000_000;
+    const header = Buffer.alloc(24);
+    header.writeUInt32LE(0xa1b2c3d4, 0);
+    header.writeUInt16LE(2, 4);
+    header.writeUInt16LE(4, 6);
+    header.writeUInt32LE(262_144, 16);
+    header.writeUInt32LE(1, 20); // Ethernet
+    this.put(header);
+  }
+
+  put(bytes) {
+    if (this.at + bytes.length > this.buf.length) this.flush();
+    bytes.copy(this.buf, this.at);
+    this.at += bytes.length;
+  }
+
+  flush() {
+    writeSync(this.fd, this.buf, 0, this.at);
+    this.at = 0;
+  }
+
+  /** An Ethernet/IPv4/TCP packet, 10 microseconds after the one before. */
+  tcp(src, dst, srcPort, dstPort, seq, ack, flags, payload = EMPTY) {
+    const length = 14 + 20 + 20 + payload.length;
+    const p = Buffer.alloc(16 + 54);
+    this.time += 0.00001;
+    p.writeUInt32LE(Math.floor(this.time), 0);
+    p.writeUInt32LE(Math.round((this.time % 1) * 1e6) % 1_000_000, 4);
+    p.writeUInt32LE(length, 8);
+    p.writeUInt32LE(length, 12);
+    p.writeUInt16BE(0x0800, 16 + 12);
+    const ip = 16 + 14;
+    p[ip] = 0x45;
+    p.writeUInt16BE(40 + payload.length, ip + 2);
+    p[ip + 8] = 64;
+    p[ip + 9] = 6;
+    p.writeUInt32BE(src >>> 0, ip + 12);
+    p.writeUInt32BE(dst >>> 0, ip + 16);
+    const tcp = ip + 20;
+    p.writeUInt16BE(srcPort, tcp);
+    p.writeUInt16BE(dstPort, tcp + 2);
+    p.writeUInt32BE(seq >>> 0, tcp + 4);
+    p.writeUInt32BE(ack >>> 0, tcp + 8);
+    p[tcp + 12] = 0x50;
+    p[tcp + 13] = flags;
+    p.writeUInt16BE(65_535, tcp + 14);
+    this.put(p);
+    if (payload.length > 0) this.put(payload);
+  }
+
+  close() {
+    this.flush();
+    closeSync(this.fd);
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
+const [FIN, SYN, RST, PSH, ACK] = [0x01, 0x02, 0x04, 0x08, 0x10];
+
+/** A TLS handshake record holding one message. */
+function handshakeRecord(type, body, declared = body.length + 4) {
+  const r = Buffer.alloc(9 + body.length);
+  r[0] = 22;
+  r.writeUInt16BE(0x0301, 1);
+  r.writeUInt16BE(declared, 3);
+  r[5] = type;
+  r.writeUIntBE(declared - 4, 6, 3);
+  body.copy(r, 9);
+  return r;
+}
+
+function clientHelloBody(name, padding = 0) {
+  const host = Buffer.from(name);
+  const sni = Buffer.alloc(4 + 5 + host.length);
+  sni.writeUInt16BE(0, 0);
+  sni.writeUInt16BE(5 + host.length, 2);
+  sni.writeUInt16BE(3 + host.length, 4);
+  sni[6] = 0;
+  sni.writeUInt16BE(host.length, 7);
+  host.copy(sni, 9);
+  const pad = Buffer.alloc(4 + padding);
+  pad.writeUInt16BE(21, 0);
+  pad.writeUInt16BE(padding, 2);
+  const extensions = padding > 0 ? Buffer.concat([sni, pad]) : sni;
+  const fixed = Buffer.from([3, 3, ...Buffer.alloc(32, 7), 0, 0, 2, 0x13, 0x01, 1, 0, extensions.length >> 8, extensions.length & 0xff]);
+  return Buffer.concat([fixed, extensions]);
+}
+
+const serverHelloBody = Buffer.from([3, 3, ...Buffer.alloc(32, 9), 0, 0x13, 0x01, 0, 0, 0]);
+
+/** Client address and port of connection i: 10.x.y.z, ports from 10000. */
+const client = (i) => [0x0a000000 + Math.floor(i / 50_000) * 65_536 + (i % 50_000), 10_000 + (i % 50_000)];
+
+/** SYN, SYN/ACK, ACK of connection i, then `after(c, port)` for the rest. */
+function handshake(w, i, after) {
+  const [c, port] = client(i);
+  w.tcp(c, SERVER, port, 443, 1000, 0, SYN);
+  w.tcp(SERVER, c, 443, port, 5000, 1001, SYN | ACK);
+  w.tcp(c, SERVER, port, 443, 1001, 5001, ACK);
+  after(c, port);
+}
+
+const CASES = {
+  'syn-flood': (w) => {
+    for (let i = 0; i < 2_000_000; i++) w.tcp(0x0a000000 + Math.floor(i / 64_000), SERVER, 1024 + (i % 64_000), 443, i, 0, SYN);
+  },
+  open: (w) => {
+    const hello = handshakeRecord(1, clientHelloBody('api.example.com'));
+    const server = handshakeRecord(2, serverHelloBody);
+    for (let i = 0; i < CONNECTIONS; i++) {
+      handshake(w, i, (c, port) => {
+        w.tcp(c, SERVER, port, 443, 1001, 5001, PSH | ACK, hello);
+        w.tcp(SERVER, c, 443, port, 5001, 1001 + hello.length, PSH | ACK, server);
+      });
+    }
+  },
+  records: (w) => {
+    const body = clientHelloBody('api.example.com', 16_384 - 4 - 90);
+    const record = handshakeRecord(1, body, 16_384).subarray(0, 4000);
+    for (let i = 0; i < CONNECTIONS; i++) handshake(w, i, (c, port) => w.tcp(c, SERVER, port, 443, 1001, 5001, PSH | ACK, record));
+  },
+  'out-of-order': (w) => {
+    const segment = Buffer.alloc(1400, 0x16);
+    for (let i = 0; i < CONNECTIONS; i++) handshake(w, i, (c, port) => w.tcp(c, SERVER, port, 443, 1001 + 1400, 5001, PSH | ACK, segment));
+  },
+};
+
+const args = process.argv.slice(2);
+const only = args.includes('--only') ? args[args.indexOf('--only') + 1].split(',') : Object.keys(CASES);
+if (only.some((name) => !(name in CASES))) {
+  console.error(`usage: node bench/worst-case.mjs [--only ${Object.keys(CASES).join(',')}] [--keep]`);
+  process.exit(2);
+}
+if (!existsSync(GNU_TIME)) {
+  console.error(`${GNU_TIME} (GNU time) is needed for the peak RSS`);
+  process.exit(2);
+}
+mkdirSync(DIR, { recursive: true });
+console.log('case          capture   wall     peak RSS  connections  evicted  given up');
+for (const name of only) {
+  const path = `${DIR}/${name}.pcap`;
+  const w = new PcapWriter(path);
+  CASES[name](w);
+  w.close();
+  const size = readFileSync(path).length;
+  const timing = `${DIR}/${name}.time`;
+  let out;
+  try {
+    out = execFileSync(GNU_TIME, ['-o', timing, '-f', '%e %M', 'node', CLI, 'analyze', path, '--format', 'json', '--ingress', '192.0.2.10'], { maxBuffer: 1 << 30 });
+  } catch (err) {
+    if (err.status !== 1) throw err; // 1: the non-SNI problem found
+    out = err.stdout;
+  }
+  const [wall, rssKiB] = readFileSync(timing, 'utf8').trim().split('\n').pop().split(' ').map(Number);
+  const capture = JSON.parse(out.toString()).captures[0];
+  console.log(
+    `${name.padEnd(13)} ${`${(size / 1e6).toFixed(0)} MB`.padStart(7)}  ${`${wall.toFixed(1)} s`.padStart(6)}  ${`${(rssKiB / 1024).toFixed(0)} MiB`.padStart(8)}  ${String(capture.connections).padStart(11)}  ${String(capture.connectionsEvicted).padStart(7)}  ${String(capture.handshakesGivenUp).padStart(8)}`,
+  );
+  if (!args.includes('--keep')) rmSync(path);
+  rmSync(timing);
+}
