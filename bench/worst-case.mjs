@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Peak memory on captures made to push against the bounds of README's Limits section: tens of
-// thousands of connections open at once, each holding what a bound lets it hold. Each capture is
-// written under .cache/bench/worst/ (about 0.7 GB in all) and analysed once by the current
-// dist/ (npm run build first) under GNU time.
+// thousands of connections open at once, each holding what a bound lets it hold. Each capture (up
+// to 0.3 GB) is written under .cache/bench/worst/, analysed once by the current dist/ (npm run
+// build first) under GNU time, and deleted unless --keep is given.
 //
 //   node bench/worst-case.mjs [--only A,B] [--keep]
 //
@@ -11,6 +11,8 @@
 //   open          65,536 connections past their handshake (ClientHello with SNI, ServerHello), none closed
 //   records       65,536 connections each leaving a 16 KiB ClientHello record unfinished (4,000 bytes sent)
 //   out-of-order  65,536 connections each holding a 1,400-byte segment after a hole that never fills
+//   tiny-holes    65,536 connections each holding 64 one-byte segments, each after a hole of its own
+//   tiny-records  65,536 connections each sending the start of a ClientHello, then 200 bytes of it in one-byte records
 import { execFileSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -153,6 +155,21 @@ const CASES = {
     const segment = Buffer.alloc(1400, 0x16);
     for (let i = 0; i < CONNECTIONS; i++) handshake(w, i, (c, port) => w.tcp(c, SERVER, port, 443, 1001 + 1400, 5001, PSH | ACK, segment));
   },
+  'tiny-records': (w) => {
+    const message = handshakeRecord(1, clientHelloBody('api.example.com', 1000)).subarray(5);
+    const pieces = [Buffer.concat([Buffer.from([22, 3, 1, 0, 60]), message.subarray(0, 60)])];
+    for (let k = 60; k < 260; k++) pieces.push(Buffer.from([22, 3, 1, 0, 1, message[k]]));
+    const payload = Buffer.concat(pieces);
+    for (let i = 0; i < CONNECTIONS; i++) handshake(w, i, (c, port) => w.tcp(c, SERVER, port, 443, 1001, 5001, PSH | ACK, payload));
+  },
+  'tiny-holes': (w) => {
+    const byte = Buffer.from([0x16]);
+    for (let i = 0; i < CONNECTIONS; i++) {
+      handshake(w, i, (c, port) => {
+        for (let k = 1; k <= 64; k++) w.tcp(c, SERVER, port, 443, 1001 + 2 * k, 5001, PSH | ACK, byte);
+      });
+    }
+  },
 };
 
 const args = process.argv.slice(2);
@@ -175,17 +192,25 @@ for (const name of only) {
   const size = readFileSync(path).length;
   const timing = `${DIR}/${name}.time`;
   let out;
+  let failure = null;
   try {
-    out = execFileSync(GNU_TIME, ['-o', timing, '-f', '%e %M', 'node', CLI, 'analyze', path, '--format', 'json', '--ingress', '192.0.2.10'], { maxBuffer: 1 << 30 });
+    out = execFileSync(GNU_TIME, ['-o', timing, '-f', '%e %M', 'node', CLI, 'analyze', path, '--format', 'json', '--ingress', '192.0.2.10'], {
+      maxBuffer: 1 << 30,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
   } catch (err) {
-    if (err.status !== 1) throw err; // 1: the non-SNI problem found
-    out = err.stdout;
+    // 1: the non-SNI problem found; anything else is a failed run, reported as such.
+    if (err.status === 1) out = err.stdout;
+    else failure = `failed (exit ${err.status}): ${err.stderr.toString().trim().split('\n').pop()}`;
   }
   const [wall, rssKiB] = readFileSync(timing, 'utf8').trim().split('\n').pop().split(' ').map(Number);
-  const capture = JSON.parse(out.toString()).captures[0];
-  console.log(
-    `${name.padEnd(13)} ${`${(size / 1e6).toFixed(0)} MB`.padStart(7)}  ${`${wall.toFixed(1)} s`.padStart(6)}  ${`${(rssKiB / 1024).toFixed(0)} MiB`.padStart(8)}  ${String(capture.connections).padStart(11)}  ${String(capture.connectionsEvicted).padStart(7)}  ${String(capture.handshakesGivenUp).padStart(8)}`,
-  );
+  const head = `${name.padEnd(13)} ${`${(size / 1e6).toFixed(0)} MB`.padStart(7)}  ${`${wall.toFixed(1)} s`.padStart(6)}  ${`${(rssKiB / 1024).toFixed(0)} MiB`.padStart(8)}`;
+  if (failure !== null) {
+    console.log(`${head}  ${failure}`);
+  } else {
+    const capture = JSON.parse(out.toString()).captures[0];
+    console.log(`${head}  ${String(capture.connections).padStart(11)}  ${String(capture.connectionsEvicted).padStart(7)}  ${String(capture.handshakesGivenUp).padStart(8)}`);
+  }
   if (!args.includes('--keep')) rmSync(path);
   rmSync(timing);
 }

@@ -8,6 +8,7 @@ import type { ConnectionOutcome } from '../outcome/types.js';
 import type { TcpSegment } from '../tcp/segment.js';
 import { clientHelloRecord, serverNameExtension } from '../tls/testing/encode.js';
 import { ConnectionTable, type ConnectionLimits, type TcpConnection } from './connections.js';
+import { HELD_SEGMENT_COST } from './reassembler.js';
 
 /** One segment between two of a few endpoints, with any flags, numbers and payload. */
 interface Step {
@@ -390,7 +391,7 @@ describe('ConnectionTable with ConnectionRecorder', () => {
     };
     send(true, 0x02, 100, '', 1); // SYN: client bytes start at 101
     send(true, 0x18, 110, 'later', 2); // out of order: held
-    expect(table.pendingBytes).toBe(5);
+    expect(table.pendingBytes).toBe(5 + HELD_SEGMENT_COST);
     reading0 = false;
     send(false, 0x18, 500, 'x', 3); // the server's bytes make the follower stop reading the client
     expect(table.pendingBytes).toBe(0);

@@ -292,7 +292,7 @@ export class ConnectionTable {
     return this.live;
   }
 
-  /** Out-of-order bytes held now, by all connections. */
+  /** Out-of-order bytes held now, by all connections (HELD_SEGMENT_COST more per segment). */
   get pendingBytes(): number {
     return this.pending.bytes;
   }

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DirectionStream, type ByteSink } from './reassembler.js';
+import { DirectionStream, HELD_SEGMENT_COST, type ByteSink } from './reassembler.js';
 
 class Collector implements ByteSink {
   chunks: Buffer[] = [];
@@ -104,6 +104,21 @@ describe('DirectionStream', () => {
         },
       ),
     );
+  });
+
+  it('counts each held segment at its cost besides its bytes: one-byte segments cannot pile up past the budget', () => {
+    const budget = { bytes: 0 };
+    const sink = new Collector();
+    const s = new DirectionStream(sink, 0, { maxPendingBytes: 1 << 20, maxPendingSegments: 10_000, maxPendingBytesTotal: 40 * (1 + HELD_SEGMENT_COST) }, budget);
+    s.syn(0);
+    // One byte after each of 100 holes: held until the 41st would pass the budget.
+    for (let k = 0; k < 100 && sink.gaps.length === 0; k++) {
+      send(s, 3 + 2 * k, Buffer.from([k]), 10 + k);
+      expect(budget.bytes).toBeLessThanOrEqual(40 * (1 + HELD_SEGMENT_COST));
+    }
+    expect(sink.gaps).toContain('lost');
+    expect(sink.bytes.length).toBe(41);
+    expect(budget.bytes).toBe(0);
   });
 
   it('gives up what it waits for once the directions sharing a budget hold more than their total', () => {

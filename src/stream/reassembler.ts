@@ -15,11 +15,18 @@ export interface ReassemblyLimits {
   /** Out-of-order segments held per direction. */
   maxPendingSegments: number;
   /**
-   * Out-of-order bytes held by all the directions that share a budget (a connection table's):
-   * a direction whose segment would go past it gives up everything it waits for, as lost.
+   * Out-of-order bytes held by all the directions that share a budget (a connection table's),
+   * each segment counting HELD_SEGMENT_COST more: a direction whose segment would go past it
+   * gives up everything it waits for, as lost.
    */
   maxPendingBytesTotal: number;
 }
+
+/**
+ * What holding a segment costs besides its bytes (its entry, its Buffer, its place in the list),
+ * counted in the shared budget: a flood of one-byte segments holds no more memory than it says.
+ */
+export const HELD_SEGMENT_COST = 256;
 
 export const DEFAULT_REASSEMBLY_LIMITS: ReassemblyLimits = {
   maxPendingBytes: 256 * 1024,
@@ -27,7 +34,7 @@ export const DEFAULT_REASSEMBLY_LIMITS: ReassemblyLimits = {
   maxPendingBytesTotal: 64 * 1024 * 1024,
 };
 
-/** Out-of-order bytes held now by the directions that share it. */
+/** Out-of-order bytes held now by the directions that share it, HELD_SEGMENT_COST more per segment. */
 export interface PendingBudget {
   bytes: number;
 }
@@ -56,6 +63,8 @@ export class DirectionStream {
   /** Out-of-order segments waiting, oldest sequence first; none (null) in most streams. */
   private pending: PendingSegment[] | null = null;
   private pendingBytes = 0;
+  /** What this direction counts in the shared budget: its held bytes and the cost of each segment. */
+  private charged = 0;
   /** Out-of-order segments given up on (counted for the report). */
   lostGaps = 0;
 
@@ -115,9 +124,12 @@ export class DirectionStream {
     this.setPendingBytes(0);
   }
 
+  /** Held bytes are now `n`, in the segments `pending` holds: the shared budget follows. */
   private setPendingBytes(n: number): void {
-    this.budget.bytes += n - this.pendingBytes;
     this.pendingBytes = n;
+    const charge = n + (this.pending === null ? 0 : this.pending.length * HELD_SEGMENT_COST);
+    this.budget.bytes += charge - this.charged;
+    this.charged = charge;
   }
 
   private deliver(seq: number, buf: Buffer, start: number, end: number, length: number, frame: number, time: number): void {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeClientHello } from './client-hello.js';
-import { createTlsStreamReader } from './stream-reader.js';
+import { createTlsStreamReader, HELD_COPY_COST } from './stream-reader.js';
 import {
   clientHelloRecord,
   encodeClientHelloBody,
@@ -279,7 +279,7 @@ describe('the limit readers share on what they hold', () => {
     const held = { bytes: 0, givenUp: 0 };
     const { reader, recorded } = recordingReader({ held });
     reader.push(data.subarray(0, 1000), 1, 0);
-    expect(held.bytes).toBe(data.length);
+    expect(held.bytes).toBe(data.length + HELD_COPY_COST);
     reader.push(data.subarray(1000), 2, 0);
     expect(held.bytes).toBe(0);
     expect(recorded.clientHellos[0]!.hello).toMatchObject({ complete: true, serverName: { name: 'held.example' } });
@@ -287,12 +287,13 @@ describe('the limit readers share on what they hold', () => {
 
   it('the reader whose record would pass the limit reports what arrived, cut short, and reads no more', () => {
     const held = { bytes: 0, givenUp: 0 };
-    const first = recordingReader({ held, maxHeldBytes: data.length + 100 });
+    const max = data.length + HELD_COPY_COST + 100;
+    const first = recordingReader({ held, maxHeldBytes: max });
     first.reader.push(data.subarray(0, 1000), 1, 0);
-    const second = recordingReader({ held, maxHeldBytes: data.length + 100 });
+    const second = recordingReader({ held, maxHeldBytes: max });
     second.reader.push(data.subarray(0, 1000), 7, 0.7);
     expect(second.reader.done).toBe(true);
-    expect(held).toEqual({ bytes: data.length, givenUp: 1 });
+    expect(held).toEqual({ bytes: data.length + HELD_COPY_COST, givenUp: 1 });
     expect(second.recorded.clientHellos).toHaveLength(1);
     const { hello, at } = second.recorded.clientHellos[0]!;
     expect(hello).toMatchObject({
@@ -319,12 +320,12 @@ describe('the limit readers share on what they hold', () => {
     expect(recorded.clientHellos[0]!.hello).toMatchObject({ complete: false, serverName: { status: 'present', name: 'held.example' } });
   });
 
-  it('a hello over several records: its copies count, and passing the limit reports them', () => {
+  it('a hello over several records: its copies count, each with its cost, and passing the limit reports them', () => {
     const fragmented = records(22, handshakeMessage(1, encodeClientHelloBody(spec)), 0x0301, 500);
     const held = { bytes: 0, givenUp: 0 };
-    const { reader, recorded } = recordingReader({ held, maxHeldBytes: 1200 });
+    const { reader, recorded } = recordingReader({ held, maxHeldBytes: 2000 });
     reader.push(fragmented.subarray(0, 505 * 2), 1, 0);
-    expect(held.bytes).toBe(1000 - 4);
+    expect(held.bytes).toBe(1000 - 4 + 2 * HELD_COPY_COST);
     expect(recorded.clientHellos).toHaveLength(0);
     reader.push(fragmented.subarray(505 * 2, 505 * 3), 2, 0);
     expect(reader.done).toBe(true);
@@ -334,6 +335,22 @@ describe('the limit readers share on what they hold', () => {
       malformed: `truncated by the limit on bytes held for handshakes after ${1500 - 4} of ${bodyLength} bytes`,
       serverName: { status: 'present', name: 'held.example' },
     });
+  });
+
+  it('a hello in one-byte records: each copy counts its cost, so their number is bounded too', () => {
+    const message = handshakeMessage(1, encodeClientHelloBody(spec));
+    // The first record holds the start of the hello; then one byte per record.
+    const data = Buffer.concat([records(22, message.subarray(0, 60), 0x0301), records(22, message.subarray(60), 0x0301, 1)]);
+    const held = { bytes: 0, givenUp: 0 };
+    const { reader, recorded } = recordingReader({ held, maxHeldBytes: 100 * HELD_COPY_COST });
+    reader.push(data, 1, 0);
+    expect(reader.done).toBe(true);
+    expect(held).toEqual({ bytes: 0, givenUp: 1 });
+    // The first part, then one byte per copy until the copies' cost passed the limit.
+    expect(recorded.clientHellos[0]!.hello.malformed).toMatch(/^truncated by the limit on bytes held for handshakes after (\d+) of/);
+    const got = Number(/after (\d+) of/.exec(recorded.clientHellos[0]!.hello.malformed ?? '')![1]);
+    expect(got).toBeGreaterThan(56 + 90);
+    expect(got).toBeLessThan(56 + 100);
   });
 
   it('a reader that stops or ends gives back what it held', () => {

@@ -56,6 +56,12 @@ export const DEFAULT_MAX_HANDSHAKE_BYTES = 256 * 1024;
 export const DEFAULT_MAX_PREFIX_SCAN_BYTES = 16 * 1024;
 export const DEFAULT_MAX_HELD_BYTES = 16 * 1024 * 1024;
 
+/**
+ * What keeping a copy costs besides its bytes (its Buffer, its place in a list), counted in
+ * `held`: a hello sent in one-byte records holds no more memory than the limit says.
+ */
+export const HELD_COPY_COST = 256;
+
 /** How a ClientHello cut short by the readers' shared limit is described ("truncated by ..."). */
 export const HELD_LIMIT_CUT = 'the limit on bytes held for handshakes';
 
@@ -74,6 +80,8 @@ interface PendingMessage {
   remaining: number;
   /** Copies of the body so far, for a ClientHello or ServerHello; null for a message that is skipped. */
   parts: Buffer[] | null;
+  /** What the copies count in the readers' `held`. */
+  charged: number;
 }
 
 /** No frames: what `tail` carries while there is none (shared, never written). */
@@ -345,7 +353,7 @@ class StreamReader implements TlsStreamReader {
         this.finish();
         return n;
       }
-      if (!this.hold(size)) {
+      if (!this.hold(size + HELD_COPY_COST)) {
         // What arrived of the record is all that will be read of it: seen in place when this push
         // holds its header, else copied.
         const rest = bytes.subarray(i, Math.min(n, i + size - headerLength));
@@ -366,7 +374,7 @@ class StreamReader implements TlsStreamReader {
     if (this.carryLength === carry.length) {
       this.carry = null;
       this.carryLength = 0;
-      this.release(carry.length);
+      this.release(carry.length + HELD_COPY_COST);
       this.record(carry, 0, carry.length, this.carryFirstFrame);
     }
     return i;
@@ -416,16 +424,17 @@ class StreamReader implements TlsStreamReader {
       if (pending !== null) {
         const take = Math.min(pending.remaining, end - p);
         if (pending.parts !== null) {
-          const kept = this.hold(take);
+          const kept = this.hold(take + HELD_COPY_COST);
           pending.parts.push(Buffer.from(buf.subarray(p, p + take)));
           if (!kept) return this.giveUp();
+          pending.charged += take + HELD_COPY_COST;
         }
         pending.remaining -= take;
         p += take;
         if (pending.remaining === 0) {
           this.message = null;
           if (pending.parts !== null) {
-            this.release(pending.length);
+            this.release(pending.charged);
             const body = Buffer.concat(pending.parts, pending.length);
             this.emit(pending.type, body, 0, body.length, pending.recordVersion, pending.firstFrame);
           }
@@ -470,7 +479,7 @@ class StreamReader implements TlsStreamReader {
         const skip = Math.min(length, end - p);
         p += skip;
         if (skip < length) {
-          this.message = { type, length, recordVersion: version, firstFrame, remaining: length - skip, parts: null };
+          this.message = { type, length, recordVersion: version, firstFrame, remaining: length - skip, parts: null, charged: 0 };
         }
         continue;
       }
@@ -492,7 +501,7 @@ class StreamReader implements TlsStreamReader {
         if (type === HANDSHAKE_CLIENT_HELLO) this.reportPrefix(buf, p, end, version, length, firstFrame, this.cutBy);
         return this.finish();
       }
-      const kept = this.hold(end - p);
+      const kept = this.hold(end - p + HELD_COPY_COST);
       this.message = {
         type,
         length,
@@ -500,6 +509,7 @@ class StreamReader implements TlsStreamReader {
         firstFrame,
         remaining: length - (end - p),
         parts: [Buffer.from(buf.subarray(p, end))],
+        charged: kept ? end - p + HELD_COPY_COST : 0,
       };
       if (!kept) return this.giveUp();
       p = end;
