@@ -13,6 +13,8 @@
 //   out-of-order  65,536 connections each holding a 1,400-byte segment after a hole that never fills
 //   tiny-holes    65,536 connections each holding 64 one-byte segments, each after a hole of its own
 //   tiny-records  65,536 connections each sending the start of a ClientHello, then 200 bytes of it in one-byte records
+//   extensions    3,000 connections each sending a 64 KiB ClientHello of 16,000 extensions, every one reset
+//   long-names    16,384 connections each sending a ClientHello whose server_name is 16,000 bytes, each a different one
 import { execFileSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -161,6 +163,38 @@ const CASES = {
     for (let k = 60; k < 260; k++) pieces.push(Buffer.from([22, 3, 1, 0, 1, message[k]]));
     const payload = Buffer.concat(pieces);
     for (let i = 0; i < CONNECTIONS; i++) handshake(w, i, (c, port) => w.tcp(c, SERVER, port, 443, 1001, 5001, PSH | ACK, payload));
+  },
+  extensions: (w) => {
+    const host = Buffer.from('api.example.com');
+    const list = Buffer.alloc(9 + host.length + 16_000 * 4);
+    list.writeUInt16BE(0, 0);
+    list.writeUInt16BE(5 + host.length, 2);
+    list.writeUInt16BE(3 + host.length, 4);
+    list.writeUInt16BE(host.length, 7);
+    host.copy(list, 9);
+    for (let k = 0; k < 16_000; k++) list.writeUInt16BE(1000 + k, 9 + host.length + 4 * k); // empty extensions
+    const body = Buffer.concat([Buffer.from([3, 3, ...Buffer.alloc(32, 7), 0, 0, 2, 0x13, 0x01, 1, 0, list.length >> 8, list.length & 0xff]), list]);
+    const message = Buffer.concat([Buffer.from([1, body.length >> 16, (body.length >> 8) & 0xff, body.length & 0xff]), body]);
+    const pieces = [];
+    for (let at = 0; at < message.length; at += 16_000) {
+      const part = message.subarray(at, at + 16_000);
+      pieces.push(Buffer.from([22, 3, 1, part.length >> 8, part.length & 0xff]), part);
+    }
+    const hello = Buffer.concat(pieces);
+    for (let i = 0; i < 3000; i++) {
+      handshake(w, i, (c, port) => {
+        for (let at = 0; at < hello.length; at += 16_000) w.tcp(c, SERVER, port, 443, 1001 + at, 5001, PSH | ACK, hello.subarray(at, at + 16_000));
+        w.tcp(SERVER, c, 443, port, 5001, 1001 + hello.length, RST | ACK);
+      });
+    }
+  },
+  'long-names': (w) => {
+    for (let i = 0; i < 16_384; i++) {
+      const name = Buffer.alloc(16_000, 0x61);
+      name.write(`${i}.example`);
+      const hello = handshakeRecord(1, clientHelloBody(name.toString('latin1')));
+      handshake(w, i, (c, port) => w.tcp(c, SERVER, port, 443, 1001, 5001, PSH | ACK, hello));
+    }
   },
   'tiny-holes': (w) => {
     const byte = Buffer.from([0x16]);

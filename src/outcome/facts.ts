@@ -34,10 +34,18 @@ function serverName(sni: ServerName): ServerName {
 }
 
 /**
+ * Longest list a connection keeps of a ClientHello (extension types here; cipher suites and
+ * signature algorithms until its JA4 is made): a real hello sends a few dozen, a hostile one up
+ * to 16,383, which thousands of listed connections would each keep.
+ */
+export const MAX_KEPT_LIST = 128;
+
+/**
  * What a connection keeps of its ClientHello (see ClientHelloFacts). Values many connections
- * share are shared objects, frozen.
+ * share are shared objects, frozen; of more than MAX_KEPT_LIST extension types, the first are kept.
  */
 export function helloFacts(hello: ClientHello): ClientHelloFacts {
+  const types = hello.extensionTypes.length;
   return {
     format: hello.format,
     recordVersion: hello.recordVersion,
@@ -46,12 +54,12 @@ export function helloFacts(hello: ClientHello): ClientHelloFacts {
     random: hello.random.toString('latin1'),
     cipherSuiteCount: hello.cipherSuites.length,
     // Not shared: clients that shuffle their extensions (Chrome) rarely send the same order twice.
-    extensionTypes: hello.extensionTypes,
+    extensionTypes: types > MAX_KEPT_LIST ? hello.extensionTypes.slice(0, MAX_KEPT_LIST) : hello.extensionTypes,
     serverName: serverName(hello.serverName),
     alpn: texts(hello.alpn),
     encryptedClientHello: hello.encryptedClientHello,
     complete: hello.complete,
-    malformed: hello.malformed,
+    malformed: hello.malformed ?? (types > MAX_KEPT_LIST ? `${types} extensions, the first ${MAX_KEPT_LIST} kept` : null),
     length: hello.length,
   };
 }

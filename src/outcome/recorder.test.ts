@@ -127,6 +127,24 @@ describe('ConnectionRecorder reading', () => {
     expect(o?.clientHello?.ja4).toMatch(/^t13i\d{4}h2_[0-9a-f]{12}_[0-9a-f]{12}$/);
   });
 
+  it('keeps the first 128 of 200 extension types, says so, and gives the JA4 of all of them', () => {
+    const extensions = [alpnExtension([Buffer.from('h2')]), ...Array.from({ length: 199 }, (_, i) => ({ type: 1000 + i, data: Buffer.alloc(0) }))];
+    const body = encodeClientHelloBody({ cipherSuites: [0x1301], extensions });
+    let out: ConnectionOutcome | null = null;
+    const r = new ConnectionRecorder(conn, 0, (o) => {
+      out = o;
+    });
+    r.data(0, records(22, handshakeMessage(1, body), 0x0301), 1, 0.001);
+    r.close('closed');
+    const seen = (out as ConnectionOutcome | null)?.clientHello;
+    const decoded = decodeClientHello(body, 0, body.length, true);
+    expect(decoded.extensionTypes).toHaveLength(200);
+    expect(seen?.hello.extensionTypes).toEqual(decoded.extensionTypes.slice(0, 128));
+    expect(seen?.hello.malformed).toBe('200 extensions, the first 128 kept');
+    expect(seen?.ja4).toBe(ja4(decoded, 'tcp'));
+    expect(seen?.ja4).toMatch(/^t12i0199h2_/);
+  });
+
   it('counts a connection its sink does not want in full by the same facts as its outcome, without making one', () => {
     const run = (wanted: boolean) => {
       const got: { outcome?: ConnectionOutcome; counted?: CountedConnection; asked?: [boolean, string] } = {};

@@ -4,17 +4,15 @@ import { ja4 } from '../tls/ja4.js';
 import { createTlsStreamReader, type TlsStreamReaderLimits } from '../tls/stream-reader.js';
 import type { Alert, ClientHello, Position, ServerHello, TlsEvents, TlsStreamReader } from '../tls/types.js';
 import { countedFacts } from './category.js';
-import { EMPTY_NUMBERS, addressText, helloFacts, sharedEndpoint, sharedServerHello, sharedText } from './facts.js';
+import { EMPTY_NUMBERS, MAX_KEPT_LIST, addressText, helloFacts, sharedEndpoint, sharedServerHello, sharedText } from './facts.js';
 import type { Category, ClientHelloFacts, ClientHelloSeen, ConnectionOutcome, CountedConnection, FrameRef, OutcomeSink, SideEvidence } from './types.js';
-
-/** Longest cipher suite or signature algorithm list a connection keeps until its JA4 is asked for. */
-const MAX_KEPT_LIST = 128;
 
 /**
  * A ClientHello as a connection keeps it. Its JA4 fingerprint is made when first asked for: the
  * report lists a few thousand connections, and the others are only counted. Until then the
  * cipher suite and signature algorithm lists are kept, which costs two references when they are
- * the decoder's shared lists; a hello with longer lists is fingerprinted at once instead.
+ * the decoder's shared lists; a hello with longer lists, or more extension types than the
+ * connection keeps of it (MAX_KEPT_LIST), is fingerprinted at once instead.
  */
 class HelloSeen implements ClientHelloSeen {
   private fingerprint: string | null = null;
@@ -28,9 +26,10 @@ class HelloSeen implements ClientHelloSeen {
     readonly at: Position,
     decoded: ClientHello,
   ) {
-    if (decoded.cipherSuites.length <= MAX_KEPT_LIST && decoded.signatureAlgorithms.length <= MAX_KEPT_LIST) {
-      this.cipherSuites = decoded.cipherSuites;
-      this.signatureAlgorithms = decoded.signatureAlgorithms;
+    const { cipherSuites, signatureAlgorithms, extensionTypes } = decoded;
+    if (cipherSuites.length <= MAX_KEPT_LIST && signatureAlgorithms.length <= MAX_KEPT_LIST && extensionTypes.length <= MAX_KEPT_LIST) {
+      this.cipherSuites = cipherSuites;
+      this.signatureAlgorithms = signatureAlgorithms;
       this.firstAlpnHex = decoded.alpnHex?.[0];
     } else {
       this.fingerprint = sharedText(ja4(decoded, 'tcp'));

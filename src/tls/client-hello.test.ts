@@ -148,6 +148,26 @@ describe('decodeClientHello: server_name status', () => {
   });
 });
 
+describe('decodeClientHello: what one hello can make it keep', () => {
+  it('a host_name longer than 255 bytes: its first 255 are kept, and the hello says so', () => {
+    const hello = withExtensions([serverNameExtension([{ name: Buffer.alloc(300, 0x61) }])]);
+    expect(hello.serverName).toEqual({ status: 'present', name: 'a'.repeat(255), hex: '61'.repeat(255) });
+    expect(hello.malformed).toBe('server_name: host_name of 300 bytes, the first 255 kept');
+    const exact = withExtensions([serverNameExtension([{ name: Buffer.alloc(255, 0x61) }])]);
+    expect(exact.serverName.name).toBe('a'.repeat(255));
+    expect(exact.malformed).toBeNull();
+  });
+
+  it('more than 64 ALPN names: the first 64 are kept, and the hello says so', () => {
+    const names = Array.from({ length: 100 }, (_, i) => ascii(`p${i}`));
+    const hello = withExtensions([alpnExtension(names)]);
+    expect(hello.alpn).toEqual(names.slice(0, 64).map((n) => n.toString('latin1')));
+    expect(hello.alpnHex).toHaveLength(64);
+    expect(hello.malformed).toBe('alpn: more than 64 protocol names, the first 64 kept');
+    expect(withExtensions([alpnExtension(names.slice(0, 64))]).malformed).toBeNull();
+  });
+});
+
 describe('decodeClientHello: duplicates are per hello', () => {
   it('an extension seen in one hello, also one cut or overrun inside its extensions, is no duplicate in the next', () => {
     const sni = serverNameExtension([{ name: ascii('a.example') }]);

@@ -14,6 +14,14 @@ export const EXT_ENCRYPTED_CLIENT_HELLO = 0xfe0d;
 
 const NAME_TYPE_HOST_NAME = 0;
 
+/**
+ * Bytes of a host_name kept (a DNS name has at most 255): what is longer is kept cut to this, so
+ * that hostile names of 64 KiB cannot fill the memory of the connections and tables that keep them.
+ */
+export const MAX_HOST_NAME_BYTES = 255;
+/** ALPN protocol names kept; JA4 reads only the first. */
+export const MAX_ALPN_NAMES = 64;
+
 export interface ServerNameResult {
   serverName: ServerName;
   /** Why the status is 'malformed', or an oddity worth reporting; null otherwise. */
@@ -27,7 +35,8 @@ function serverName(status: ServerName['status'], name: string | null = null, he
 /**
  * server_name (RFC 6066 section 3): a ServerNameList<1..2^16-1> of (name_type, opaque<1..2^16-1>).
  * Zero-length extension data, an empty list or an empty host_name give 'empty'; lengths that do
- * not add up, or a list with no host_name entry, give 'malformed'. The first non-empty host_name wins.
+ * not add up, or a list with no host_name entry, give 'malformed'. The first non-empty host_name
+ * wins, its first MAX_HOST_NAME_BYTES bytes kept.
  */
 export function decodeServerName(buf: Buffer, offset: number, end: number): ServerNameResult {
   const size = end - offset;
@@ -48,6 +57,7 @@ export function decodeServerName(buf: Buffer, offset: number, end: number): Serv
   let p = offset + 2;
   let sawEmptyHostName = false;
   let found: ServerName | null = null;
+  let longName = 0;
   while (p < listEnd) {
     if (listEnd - p < 3) return { serverName: serverName('malformed'), problem: 'server_name: truncated entry' };
     const type = buf[p]!;
@@ -58,11 +68,15 @@ export function decodeServerName(buf: Buffer, offset: number, end: number): Serv
     }
     if (type === NAME_TYPE_HOST_NAME && found === null) {
       if (length === 0) sawEmptyHostName = true;
-      else found = serverName('present', decodeName(buf, start, start + length), buf.toString('hex', start, start + length));
+      else {
+        const kept = start + Math.min(length, MAX_HOST_NAME_BYTES);
+        found = serverName('present', decodeName(buf, start, kept), buf.toString('hex', start, kept));
+        if (length > MAX_HOST_NAME_BYTES) longName = length;
+      }
     }
     p = start + length;
   }
-  if (found !== null) return { serverName: found, problem: null };
+  if (found !== null) return { serverName: found, problem: longName > 0 ? `server_name: host_name of ${longName} bytes, the first ${MAX_HOST_NAME_BYTES} kept` : null };
   if (sawEmptyHostName) return { serverName: serverName('empty'), problem: null };
   return { serverName: serverName('malformed'), problem: 'server_name: no host_name entry' };
 }
@@ -78,7 +92,8 @@ const alpnLists = new Interner<AlpnResult>(1024);
 
 /**
  * application_layer_protocol_negotiation (RFC 7301 section 3.1): ProtocolName<1..2^8-1> list<2..2^16-1>.
- * The result is frozen, and shared by the hellos that send the same bytes.
+ * The result is frozen, and shared by the hellos that send the same bytes; at most MAX_ALPN_NAMES
+ * names are kept.
  */
 export function decodeAlpn(buf: Buffer, offset: number, end: number): AlpnResult {
   const key = rawKey(buf, offset, end);
@@ -103,6 +118,10 @@ function alpn(buf: Buffer, offset: number, end: number): AlpnResult {
       break;
     }
     if (length === 0) problem ??= 'alpn: empty protocol name';
+    if (protocols.length === MAX_ALPN_NAMES) {
+      problem ??= `alpn: more than ${MAX_ALPN_NAMES} protocol names, the first ${MAX_ALPN_NAMES} kept`;
+      break;
+    }
     protocols.push(decodeName(buf, start, start + length));
     hex.push(buf.toString('hex', start, start + length));
     p = start + length;
