@@ -7,7 +7,7 @@ import { ConnectionRecorder } from '../outcome/recorder.js';
 import type { ConnectionOutcome } from '../outcome/types.js';
 import type { TcpSegment } from '../tcp/segment.js';
 import { clientHelloRecord, serverNameExtension } from '../tls/testing/encode.js';
-import { ConnectionTable, type ConnectionLimits, type TcpConnection } from './connections.js';
+import { ConnectionTable, tupleHash, type ConnectionLimits, type TcpConnection } from './connections.js';
 import { HELD_SEGMENT_COST } from './reassembler.js';
 
 /** One segment between two of a few endpoints, with any flags, numbers and payload. */
@@ -150,6 +150,53 @@ describe('ConnectionTable lookup', () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('tupleHash', () => {
+  /**
+   * For a seed the hash's author knows, `count` IPv4 4-tuples to one server that all hash alike:
+   * for each client port, the one client address that brings the hash to the same value (the
+   * multiplication is a bijection, so it can be solved for the address).
+   */
+  function alike(seed: number, count: number): Buffer[] {
+    const inverse = Number(modInverse(0x85ebca6bn, 1n << 32n));
+    const target = 0x1234567;
+    return Array.from({ length: count }, (_, i) => {
+      const port = 1024 + i;
+      const a0 = Math.imul(port ^ seed, 0x9e3779b1);
+      const word = Math.imul((target ^ (a0 >>> 13)) | 0, inverse) ^ a0;
+      const packet = Buffer.alloc(12);
+      packet.writeInt32LE(word, 0); // client address
+      packet.set([192, 0, 2, 10], 4); // server address
+      packet.writeUInt16BE(port, 8);
+      packet.writeUInt16BE(443, 10);
+      return packet;
+    });
+  }
+
+  function modInverse(a: bigint, m: bigint): bigint {
+    let [t, next, r, nextR] = [0n, 1n, m, a];
+    while (nextR !== 0n) {
+      const q = r / nextR;
+      [t, next] = [next, t - q * next];
+      [r, nextR] = [nextR, r - q * nextR];
+    }
+    return ((t % m) + m) % m;
+  }
+
+  const hashOf = (p: Buffer, seed: number): number => tupleHash(p, 0, 4, 4, p.readUInt16BE(8), p.readUInt16BE(10), seed);
+
+  it('is the same in both directions', () => {
+    const p = alike(7, 1)[0]!;
+    const reverse = Buffer.concat([p.subarray(4, 8), p.subarray(0, 4), p.subarray(10, 12), p.subarray(8, 10)]);
+    expect(hashOf(reverse, 7)).toBe(hashOf(p, 7));
+  });
+
+  it('4-tuples made to hash alike under one seed spread under another', () => {
+    const tuples = alike(7, 2000);
+    expect(new Set(tuples.map((p) => hashOf(p, 7))).size).toBe(1);
+    expect(new Set(tuples.map((p) => hashOf(p, 8))).size).toBeGreaterThan(1990);
   });
 });
 

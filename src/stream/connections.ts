@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { IpPacket } from '../ip/types.js';
 import { ACK, FIN, RST, SYN, type TcpSegment } from '../tcp/segment.js';
 import { FinishedTuples } from './finished.js';
@@ -172,7 +173,7 @@ export class ConnectionTable {
     const time = at.time;
     const { data } = ip;
     const addrLen = ip.version === 4 ? 4 : 16;
-    const hash = tupleHash(data, ip.srcOffset, ip.dstOffset, addrLen, tcp.srcPort, tcp.dstPort);
+    const hash = tupleHash(data, ip.srcOffset, ip.dstOffset, addrLen, tcp.srcPort, tcp.dstPort, SEED);
     if (this.closingHead < this.closing.length) this.letGo(at);
 
     let entry: Entry | undefined;
@@ -425,10 +426,17 @@ function startsNewConnection(entry: Entry, dir: Direction, seq: number): boolean
   return entry.packets > 0 && (entry.streams[0].delivered || entry.streams[1].delivered || entry.streams[dir === 0 ? 1 : 0].isn !== null);
 }
 
-/** A hash of the 4-tuple that is the same in both directions. */
-function tupleHash(buf: Buffer, src: number, dst: number, len: number, srcPort: number, dstPort: number): number {
-  let a = srcPort * 0x9e3779b1;
-  let b = dstPort * 0x9e3779b1;
+/**
+ * The seed of the 4-tuple hash, drawn for each process: without it, a capture could be made of
+ * thousands of 4-tuples that all hash alike (the function is no secret), and each of their
+ * packets would be compared with every one of them.
+ */
+const SEED = randomBytes(4).readInt32LE(0);
+
+/** A hash of the 4-tuple that is the same in both directions, from `seed`. */
+export function tupleHash(buf: Buffer, src: number, dst: number, len: number, srcPort: number, dstPort: number, seed: number): number {
+  let a = Math.imul(srcPort ^ seed, 0x9e3779b1);
+  let b = Math.imul(dstPort ^ seed, 0x9e3779b1);
   for (let i = 0; i < len; i += 4) {
     a = Math.imul(a ^ buf.readInt32LE(src + i), 0x85ebca6b) ^ (a >>> 13);
     b = Math.imul(b ^ buf.readInt32LE(dst + i), 0x85ebca6b) ^ (b >>> 13);
