@@ -16,6 +16,7 @@
 //   extensions    3,000 connections each sending a 64 KiB ClientHello of 16,000 extensions, every one reset
 //   long-names    16,384 connections each sending a ClientHello whose server_name is 16,000 bytes, each a different one
 //   alike-tuples  16,384 connections whose 4-tuples hash alike in the connection table, were its seed 0 (wall time is the figure)
+//   alike-keys    65,536 clients, each reset once, at addresses that as bare numbers V8 would hash into one map bucket (wall time)
 import { execFileSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -210,6 +211,12 @@ const CASES = {
       w.tcp(c, SERVER, port, 443, 1001, 5001, ACK);
     }
   },
+  'alike-keys': (w) => {
+    for (const key of v8AlikeKeys(CONNECTIONS)) {
+      w.tcp(key, SERVER, 40_000, 443, 1000, 0, SYN);
+      w.tcp(SERVER, key, 443, 40_000, 0, 1001, RST | ACK);
+    }
+  },
   'tiny-holes': (w) => {
     const byte = Buffer.from([0x16]);
     for (let i = 0; i < CONNECTIONS; i++) {
@@ -219,6 +226,36 @@ const CASES = {
     }
   },
 };
+
+/**
+ * `count` 32-bit numbers that V8's hash of a small integer map key (ComputeUnseededHash, which has
+ * no seed) puts in one bucket of any map of up to 65,536 buckets: each found by undoing the hash.
+ */
+function v8AlikeKeys(count) {
+  const inverse = (a) => {
+    const m = 1n << 32n;
+    let [t, next, r, nextR] = [0n, 1n, m, BigInt(a)];
+    while (nextR !== 0n) {
+      const q = r / nextR;
+      [t, next] = [next, t - q * next];
+      [r, nextR] = [nextR, r - q * nextR];
+    }
+    return Number(((t % m) + m) % m) | 0;
+  };
+  const unshift = (v, s) => {
+    let x = v >>> 0;
+    for (let i = 0; i < 32; i++) x = (v ^ (x >>> s)) >>> 0;
+    return x;
+  };
+  const keys = [];
+  for (let i = 0; keys.length < count; i++) {
+    let x = unshift(((i << 16) | 0x4567) >>> 0, 16);
+    x = unshift(Math.imul(x, inverse(2057)) >>> 0, 4);
+    x = unshift(Math.imul(x, inverse(5)) >>> 0, 12);
+    keys.push(Math.imul((x + 1) >>> 0, inverse(32767)) >>> 0);
+  }
+  return keys;
+}
 
 const args = process.argv.slice(2);
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1].split(',') : Object.keys(CASES);

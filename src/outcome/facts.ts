@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { formatAddress } from '../ip/address.js';
 import { Interner } from '../tls/interner.js';
 import type { ClientHello, ServerHello, ServerName } from '../tls/types.js';
@@ -86,9 +87,20 @@ export function addressKey(bytes: string): number | string {
   return bytes.length === 4 ? ipv4Key(bytes) : bytes;
 }
 
-/** A signed 32-bit number: V8 keeps it a small integer, where an unsigned one above 2^31 would be a heap number. */
+/**
+ * A seed drawn for each process. V8 hashes the small integers it uses as map keys without a seed
+ * of its own: keyed by the bare addresses, a capture could bring tens of thousands of them into
+ * one bucket, where every lookup walks all of them.
+ */
+const KEY_SEED = randomBytes(4).readInt32LE(0);
+
+/**
+ * The address mixed with KEY_SEED, one to one (a bijection of 32-bit numbers), as a signed 32-bit
+ * number: V8 keeps it a small integer, where an unsigned one above 2^31 would be a heap number.
+ */
 function ipv4Key(bytes: string): number {
-  return (bytes.charCodeAt(0) << 24) | (bytes.charCodeAt(1) << 16) | (bytes.charCodeAt(2) << 8) | bytes.charCodeAt(3);
+  const address = (bytes.charCodeAt(0) << 24) | (bytes.charCodeAt(1) << 16) | (bytes.charCodeAt(2) << 8) | bytes.charCodeAt(3);
+  return Math.imul(address ^ KEY_SEED, 0x9e3779b1);
 }
 
 const texts1 = new Interner<string>(4096);

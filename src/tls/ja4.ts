@@ -19,7 +19,7 @@
  *   ciphers in such a hello and may print 00 and 000000000000 for part b.
  * - A hello decoded from a prefix (complete=false) is fingerprinted from what was decoded.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { hex16, isGrease } from './bytes.js';
 import { EXT_ALPN, EXT_SERVER_NAME } from './extensions.js';
 
@@ -146,8 +146,14 @@ export class FingerprintCache {
 }
 
 /** FNV-1a over 16-bit units, cut to a small integer (the fastest Map key). */
+/**
+ * The start of unitsHash, drawn for each process: V8 hashes the numbers it uses as map keys
+ * without a seed of its own, and hellos could be made whose keys all fall in one bucket.
+ */
+const UNITS_SEED = randomBytes(4).readInt32LE(0);
+
 function unitsHash(units: Uint16Array, n: number): number {
-  let h = 0x811c9dc5;
+  let h = UNITS_SEED;
   for (let i = 0; i < n; i++) h = Math.imul(h ^ units[i]!, 0x01000193);
   return h & 0x3fffffff;
 }
