@@ -76,7 +76,10 @@ export function decodeServerName(buf: Buffer, offset: number, end: number): Serv
     }
     p = start + length;
   }
-  if (found !== null) return { serverName: found, problem: longName > 0 ? `server_name: host_name of ${longName} bytes, the first ${MAX_HOST_NAME_BYTES} kept` : null };
+  if (found !== null) {
+    const problem = longName > 0 ? `server_name: host_name of ${longName} bytes, the first ${MAX_HOST_NAME_BYTES} kept` : null;
+    return { serverName: found, problem };
+  }
   if (sawEmptyHostName) return { serverName: serverName('empty'), problem: null };
   return { serverName: serverName('malformed'), problem: 'server_name: no host_name entry' };
 }

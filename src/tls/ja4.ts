@@ -145,13 +145,13 @@ export class FingerprintCache {
   }
 }
 
-/** FNV-1a over 16-bit units, cut to a small integer (the fastest Map key). */
 /**
  * The start of unitsHash, drawn for each process: V8 hashes the numbers it uses as map keys
  * without a seed of its own, and hellos could be made whose keys all fall in one bucket.
  */
 const UNITS_SEED = randomBytes(4).readInt32LE(0);
 
+/** FNV-1a over 16-bit units from UNITS_SEED, cut to a small integer (the fastest Map key). */
 function unitsHash(units: Uint16Array, n: number): number {
   let h = UNITS_SEED;
   for (let i = 0; i < n; i++) h = Math.imul(h ^ units[i]!, 0x01000193);

@@ -8,8 +8,9 @@
  * most `maxHandshakeBytes`); other handshake messages are skipped without being kept; while
  * looking for TLS after a plaintext preamble, only the last few unresolved bytes are kept.
  * A record that lies whole inside a push is decoded straight from the pushed buffer. The readers
- * of a capture share a limit on what they hold together (`held`, `maxHeldBytes`): a reader whose
- * copy would pass it reports what arrived of its ClientHello, cut short, and reads no more.
+ * of a capture share a limit on what they hold together (`held`, `maxHeldBytes`, each copy
+ * counting HELD_COPY_COST more than its bytes): a reader whose copy would pass it reports what
+ * arrived of its ClientHello, cut short, and reads no more.
  */
 import { u16, u24 } from './bytes.js';
 import { decodeAlertRecord } from './alert.js';
