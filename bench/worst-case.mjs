@@ -17,6 +17,8 @@
 //   long-names    16,384 connections each sending a ClientHello whose server_name is 16,000 bytes, each a different one
 //   alike-tuples  16,384 connections whose 4-tuples hash alike in the connection table, were its seed 0 (wall time is the figure)
 //   alike-keys    65,536 clients, each reset once, at addresses that as bare numbers V8 would hash into one map bucket (wall time)
+//   interfaces    a pcapng of 20 sections, each declaring 65,536 interfaces of distinct link types (wall time)
+//   if-names      a pcapng declaring 6,000 interfaces, each named in 60,000 bytes
 import { execFileSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -28,9 +30,9 @@ const GNU_TIME = '/usr/bin/time';
 const CONNECTIONS = 65_536;
 const SERVER = 0xc000020a; // 192.0.2.10
 
-/** A classic pcap file written in 1 MiB pieces. */
+/** A classic pcap file written in 1 MiB pieces (or, with `pcapng`, only the blocks put). */
 class PcapWriter {
-  constructor(path) {
+  constructor(path, pcapng = false) {
     this.fd = openSync(path, 'w');
     this.buf = Buffer.alloc(1 << 20);
     this.at = 0;
@@ -41,7 +43,7 @@ class PcapWriter {
     header.writeUInt16LE(4, 6);
     header.writeUInt32LE(262_144, 16);
     header.writeUInt32LE(1, 20); // Ethernet
-    this.put(header);
+    if (!pcapng) this.put(header);
   }
 
   put(bytes) {
@@ -217,6 +219,16 @@ const CASES = {
       w.tcp(SERVER, key, 443, 40_000, 0, 1001, RST | ACK);
     }
   },
+  interfaces: (w) => {
+    for (let section = 0; section < 20; section++) {
+      w.put(sectionHeader());
+      for (let linkType = 0; linkType < 65_536; linkType++) w.put(interfaceBlock(linkType, 0));
+    }
+  },
+  'if-names': (w) => {
+    w.put(sectionHeader());
+    for (let i = 0; i < 6000; i++) w.put(interfaceBlock(1, 60_000));
+  },
   'tiny-holes': (w) => {
     const byte = Buffer.from([0x16]);
     for (let i = 0; i < CONNECTIONS; i++) {
@@ -226,6 +238,37 @@ const CASES = {
     }
   },
 };
+
+const PCAPNG_CASES = new Set(['interfaces', 'if-names']);
+
+/** A pcapng section header block (little-endian, section length unknown). */
+function sectionHeader() {
+  const b = Buffer.alloc(28);
+  b.writeUInt32LE(0x0a0d0d0a, 0);
+  b.writeUInt32LE(28, 4);
+  b.writeUInt32LE(0x1a2b3c4d, 8);
+  b.writeUInt16LE(1, 12);
+  b.writeBigInt64LE(-1n, 16);
+  b.writeUInt32LE(28, 24);
+  return b;
+}
+
+/** A pcapng interface description block, named in `nameBytes` bytes when not 0. */
+function interfaceBlock(linkType, nameBytes) {
+  const length = 20 + (nameBytes > 0 ? 4 + ((nameBytes + 3) & ~3) + 4 : 0);
+  const b = Buffer.alloc(length);
+  b.writeUInt32LE(1, 0);
+  b.writeUInt32LE(length, 4);
+  b.writeUInt16LE(linkType, 8);
+  b.writeUInt32LE(65_535, 12);
+  if (nameBytes > 0) {
+    b.writeUInt16LE(2, 16); // if_name, then opt_endofopt (zeros)
+    b.writeUInt16LE(nameBytes, 18);
+    b.fill(0x61, 20, 20 + nameBytes);
+  }
+  b.writeUInt32LE(length, length - 4);
+  return b;
+}
 
 /**
  * `count` 32-bit numbers that V8's hash of a small integer map key (ComputeUnseededHash, which has
@@ -270,8 +313,9 @@ if (!existsSync(GNU_TIME)) {
 mkdirSync(DIR, { recursive: true });
 console.log('case          capture   wall     peak RSS  connections  evicted  given up');
 for (const name of only) {
-  const path = `${DIR}/${name}.pcap`;
-  const w = new PcapWriter(path);
+  const pcapng = PCAPNG_CASES.has(name);
+  const path = `${DIR}/${name}.${pcapng ? 'pcapng' : 'pcap'}`;
+  const w = new PcapWriter(path, pcapng);
   CASES[name](w);
   w.close();
   const size = readFileSync(path).length;

@@ -17,6 +17,9 @@ import type {
  *   Wireshark uses to call a classic pcap record header damaged). A file whose header declares a
  *   larger snaplen raises the cap to that snaplen, never above `maxRecordBytes`.
  */
+/** Bytes of a pcapng interface name kept: 65,536 interfaces could each name themselves in 64 KiB. */
+const MAX_INTERFACE_NAME_BYTES = 256;
+
 export const DEFAULT_CAPTURE_LIMITS: Readonly<CaptureLimits> = Object.freeze({
   maxRecordBytes: 16 * 1024 * 1024,
   pcapMaxCaplen: 262144,
@@ -201,6 +204,8 @@ class Decoder {
   byteOrder: 'le' | 'be' | null = null;
   interfaces: CaptureInterface[] = [];
   linkTypes: number[] = [];
+  /** The same link types, to look them up: a file can declare an interface of each of the 65,536. */
+  private readonly linkTypesSeen = new Set<number>();
   frame = 0;
   snapped = 0;
   firstTime: number | null = null;
@@ -614,7 +619,8 @@ class Decoder {
     let name: string | null = null;
     this.options(buf, p + 16, p + len - 4, at, (code, o, olen) => {
       if (code === 2) {
-        name = buf.toString('utf8', o, o + olen);
+        // if_name is short ("eth0", "any"): of a longer one, only the first bytes are kept.
+        name = buf.toString('utf8', o, o + Math.min(olen, MAX_INTERFACE_NAME_BYTES));
       } else if (code === 9 && olen >= 1) {
         // if_tsresol: top bit clear, the rest is a negative power of 10; set, a negative power of 2.
         const v = buf[o];
@@ -710,7 +716,10 @@ class Decoder {
       this.interfacesCapped = true;
       this.warn(`more than ${this.limits.maxInterfaces} interfaces: the summary lists the first ${this.limits.maxInterfaces}`);
     }
-    if (!this.linkTypes.includes(iface.linkType)) this.linkTypes.push(iface.linkType);
+    if (!this.linkTypesSeen.has(iface.linkType)) {
+      this.linkTypesSeen.add(iface.linkType);
+      this.linkTypes.push(iface.linkType);
+    }
   }
 
   finish(stopped = false): CaptureSummary {

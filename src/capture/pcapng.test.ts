@@ -22,6 +22,15 @@ function block(b: PcapngBlock, order: 'le' | 'be' = 'le'): Buffer {
 }
 
 describe('pcapng', () => {
+  it('keeps the first 256 bytes of a long interface name, and lists each link type once however many interfaces have it', () => {
+    const idbs: PcapngBlock[] = [{ kind: 'idb', linkType: 1, snapLength: 65535, name: 'x'.repeat(5000) }];
+    for (let i = 0; i < 3000; i++) idbs.push({ kind: 'idb', linkType: i % 7, snapLength: 65535 });
+    const { summary } = read(encodePcapng([{ byteOrder: 'le', blocks: idbs }, { byteOrder: 'be', blocks: idbs }]));
+    expect(summary.interfaces[0]!.name).toBe('x'.repeat(256));
+    expect(summary.interfaces).toHaveLength(6002);
+    expect(summary.linkTypes).toEqual([1, 0, 2, 3, 4, 5, 6]);
+  });
+
   it.each(['le', 'be'] as const)('reads a %s section with interfaces and enhanced packet blocks', (order) => {
     const file = encodePcapng([
       {
