@@ -20,6 +20,11 @@ describe('readAccessLog', () => {
     expect(readAccessLog({ ...base, status_details: 'listener_filter_timeout' }, null)?.category).toBe('no-tls');
   });
 
+  it('keeps the first 512 characters of a longer field, lone surrogates and all', () => {
+    const sni = `\ud800${'x'.repeat(600_000)}`;
+    expect(readAccessLog({ ...base, sni_host: sni }, null)?.sni).toBe(sni.slice(0, 512));
+  });
+
   it('reads an empty or "-" sni_host as no SNI', () => {
     expect(readAccessLog({ ...base, sni_host: '' }, null)?.sni).toBeNull();
     expect(readAccessLog({ ...base, sni_host: '-' }, null)?.category).toBe('non-sni-reset');

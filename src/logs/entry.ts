@@ -40,13 +40,17 @@ function field(o: Record<string, unknown>, names: readonly string[]): { present:
   return { present: false, value: undefined };
 }
 
-/** A string field: trimmed, null when absent, empty or Envoy's "-". */
+/**
+ * A string field: trimmed, null when absent, empty or Envoy's "-". Of a longer one, the first
+ * MAX_FIELD characters in a string of their own: a slice would keep the whole value alive with
+ * each client that remembers it (up to the line limit, 1 MB).
+ */
 function text(value: unknown): string | null {
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   if (typeof value !== 'string') return null;
   const t = value.trim();
   if (t === '' || t === '-') return null;
-  return t.length > MAX_FIELD ? t.slice(0, MAX_FIELD) : t;
+  return t.length > MAX_FIELD ? (JSON.parse(JSON.stringify(t.slice(0, MAX_FIELD))) as string) : t;
 }
 
 /**
