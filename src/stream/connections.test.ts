@@ -8,6 +8,7 @@ import type { ConnectionOutcome } from '../outcome/types.js';
 import type { TcpSegment } from '../tcp/segment.js';
 import { clientHelloRecord, serverNameExtension } from '../tls/testing/encode.js';
 import { ConnectionTable, tupleHash, type ConnectionLimits, type TcpConnection } from './connections.js';
+import { inverse32 } from '../../test/helpers/hash-collisions.js';
 import { HELD_SEGMENT_COST } from './reassembler.js';
 
 /** One segment between two of a few endpoints, with any flags, numbers and payload. */
@@ -160,7 +161,7 @@ describe('tupleHash', () => {
    * multiplication is a bijection, so it can be solved for the address).
    */
   function alike(seed: number, count: number): Buffer[] {
-    const inverse = Number(modInverse(0x85ebca6bn, 1n << 32n));
+    const inverse = inverse32(0x85ebca6b);
     const target = 0x1234567;
     return Array.from({ length: count }, (_, i) => {
       const port = 1024 + i;
@@ -173,16 +174,6 @@ describe('tupleHash', () => {
       packet.writeUInt16BE(443, 10);
       return packet;
     });
-  }
-
-  function modInverse(a: bigint, m: bigint): bigint {
-    let [t, next, r, nextR] = [0n, 1n, m, a];
-    while (nextR !== 0n) {
-      const q = r / nextR;
-      [t, next] = [next, t - q * next];
-      [r, nextR] = [nextR, r - q * nextR];
-    }
-    return ((t % m) + m) % m;
   }
 
   const hashOf = (p: Buffer, seed: number): number => tupleHash(p, 0, 4, 4, p.readUInt16BE(8), p.readUInt16BE(10), seed);
