@@ -8,6 +8,9 @@ import type {
   CaptureSummary,
 } from './types.js';
 
+/** Bytes of a pcapng interface name kept: 65,536 interfaces could each name themselves in 64 KiB. */
+const MAX_INTERFACE_NAME_BYTES = 256;
+
 /**
  * Default limits.
  *
@@ -17,9 +20,6 @@ import type {
  *   Wireshark uses to call a classic pcap record header damaged). A file whose header declares a
  *   larger snaplen raises the cap to that snaplen, never above `maxRecordBytes`.
  */
-/** Bytes of a pcapng interface name kept: 65,536 interfaces could each name themselves in 64 KiB. */
-const MAX_INTERFACE_NAME_BYTES = 256;
-
 export const DEFAULT_CAPTURE_LIMITS: Readonly<CaptureLimits> = Object.freeze({
   maxRecordBytes: 16 * 1024 * 1024,
   pcapMaxCaplen: 262144,
