@@ -13,8 +13,6 @@ export interface PipelineOptions {
   /** What the source `-` reads: a stream or a file descriptor (see readCapture). */
   stdin?: NodeJS.ReadableStream | number;
   limits?: Partial<ConnectionLimits>;
-  /** Bytes the TLS readers of all the connections may hold together (default 16 MiB). */
-  maxHeldBytes?: number;
   /** Called now and then with the frames read so far (for a progress line). */
   progress?: (frames: number) => void;
   /** Stops reading when aborted (Ctrl-C); the connections seen so far are still finished and reported. */
@@ -36,7 +34,7 @@ export async function analyzeCapture(
   const ends = outcomeSink(outcomes);
   // What the TLS readers of all the connections hold together, within one limit.
   const held: HeldBytes = { bytes: 0, givenUp: 0 };
-  const readers: TlsStreamReaderLimits = { held, maxHeldBytes: options.maxHeldBytes };
+  const readers: TlsStreamReaderLimits = { held };
   const table = new ConnectionTable((conn) => new ConnectionRecorder(conn, index, ends, readers), options.limits);
   let tcpPackets = 0;
   let tcpErrors = 0;
