@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { v8AlikeKeys, v8Hash } from '../../test/helpers/hash-collisions.js';
-import { addressKey } from './facts.js';
+import { addressKey, sharedServerHello } from './facts.js';
 
 describe('addressKey', () => {
   it('is one to one on IPv4 addresses, and the bytes of an IPv6 address', () => {
@@ -17,5 +17,21 @@ describe('addressKey', () => {
     expect(new Set(bare.map((k) => v8Hash(k) & 0xffff)).size).toBe(1);
     const buckets = new Set(addresses.map((a) => v8Hash(addressKey(a) as number) & 0xffff));
     expect(buckets.size).toBeGreaterThan(1900);
+  });
+});
+
+describe('sharedServerHello', () => {
+  it('shares one object per distinct answer, and tells every answer apart', () => {
+    const hellos = [];
+    for (let version = 0x0300; version < 0x0305; version++) {
+      for (let cipherSuite = 0; cipherSuite < 150; cipherSuite++) {
+        hellos.push({ helloRetryRequest: cipherSuite % 2 === 0, legacyVersion: 0x0303, version, cipherSuite: cipherSuite * 431 });
+      }
+    }
+    const shared = hellos.map((h) => sharedServerHello(h));
+    expect(shared).toEqual(hellos);
+    expect(new Set(shared).size).toBe(hellos.length);
+    expect(hellos.map((h) => sharedServerHello({ ...h }))).toEqual(shared);
+    expect(hellos.every((h, i) => sharedServerHello({ ...h }) === shared[i])).toBe(true);
   });
 });

@@ -88,9 +88,9 @@ export function addressKey(bytes: string): number | string {
 }
 
 /**
- * A seed drawn for each process. V8 hashes the small integers it uses as map keys without a seed
- * of its own: keyed by the bare addresses, a capture could bring tens of thousands of them into
- * one bucket, where every lookup walks all of them.
+ * A seed drawn for each process. V8 hashes the numbers it uses as map keys without a seed of its
+ * own: keyed by bare addresses (or ServerHello fields), a capture could bring tens of thousands
+ * of them into one bucket, where every lookup walks all of them.
  */
 const KEY_SEED = randomBytes(4).readInt32LE(0);
 
@@ -140,7 +140,10 @@ const serverHellos = new Interner<ServerHello, number>(1024);
 
 /** A ServerHello's facts, shared by the connections that got the same answer. */
 export function sharedServerHello(hello: ServerHello): ServerHello {
-  // The three 16-bit fields and the flag in one number (49 bits, exact in a double).
-  const key = ((hello.legacyVersion * 0x10000 + hello.version) * 0x10000 + hello.cipherSuite) * 2 + (hello.helloRetryRequest ? 1 : 0);
+  // The three 16-bit fields and the flag in one number (49 bits, exact in a double), its low 32
+  // bits mixed with KEY_SEED one to one (see ipv4Key).
+  const high = hello.legacyVersion * 2 + (hello.helloRetryRequest ? 1 : 0);
+  const low = Math.imul(((hello.version << 16) | hello.cipherSuite) ^ KEY_SEED, 0x9e3779b1) >>> 0;
+  const key = high * 0x100000000 + low;
   return serverHellos.find(key) ?? serverHellos.keep(key, { ...hello });
 }
