@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // Peak memory and time on captures made to push against the bounds of README's Limits section:
 // tens of thousands of connections open at once, each holding what a bound lets it hold, and keys
-// made to fall together in the tool's hash tables. Each capture (up
-// to 0.3 GB) is written under .cache/bench/worst/, analysed once by the current dist/ (npm run
-// build first) under GNU time, and deleted unless --keep is given.
+// made to fall together in the tool's hash tables. Each capture (up to 0.3 GB) is written under
+// .cache/bench/worst/, analysed once by the current dist/ (npm run build first) under GNU time,
+// and deleted unless --keep is given.
 //
 //   node bench/worst-case.mjs [--only A,B] [--keep]
 //
