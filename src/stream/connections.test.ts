@@ -7,7 +7,7 @@ import { ConnectionRecorder } from '../outcome/recorder.js';
 import type { ConnectionOutcome } from '../outcome/types.js';
 import type { TcpSegment } from '../tcp/segment.js';
 import { clientHelloRecord, serverNameExtension } from '../tls/testing/encode.js';
-import { ConnectionTable, tupleHash, type ConnectionLimits, type TcpConnection } from './connections.js';
+import { ConnectionTable, tupleHash, type ConnectionLimits, type ConnectionObserver, type TcpConnection } from './connections.js';
 import { inverse32 } from '../../test/helpers/hash-collisions.js';
 import { HELD_SEGMENT_COST } from './reassembler.js';
 
@@ -46,6 +46,11 @@ const step: fc.Arbitrary<Step> = fc.record({
   cut: fc.constantFrom(0, 0, 0, 1, 1000),
   dt: fc.oneof(fc.constant(0.001), fc.constant(5), fc.constant(-3), fc.double({ min: -10, max: 10, noNaN: true })),
 });
+
+/** A follower that does nothing but what `parts` say: reads no bytes, never closing. */
+function follower(parts: Partial<ConnectionObserver>): ConnectionObserver {
+  return { segment: () => false, data: () => undefined, gap: () => undefined, wantsData: () => false, closing: false, close: () => undefined, ...parts };
+}
 
 function packet(s: Step): { ip: IpPacket; tcp: TcpSegment } {
   const data = Buffer.concat([Buffer.from([10, 0, 0, s.a, 10, 0, 0, s.b]), s.payload]);
@@ -116,17 +121,14 @@ describe('ConnectionTable lookup', () => {
     fc.assert(
       fc.property(packets, (list) => {
         const seen: Array<[number, number]> = [];
-        const table = new ConnectionTable((conn) => ({
-          segment: (dir) => {
-            seen.push([conn.id, dir]);
-            return true;
-          },
-          data: () => undefined,
-          gap: () => undefined,
-          wantsData: () => false,
-          closing: false,
-          close: () => undefined,
-        }));
+        const table = new ConnectionTable((conn) =>
+          follower({
+            segment: (dir) => {
+              seen.push([conn.id, dir]);
+              return true;
+            },
+          }),
+        );
         // The model: connections by their 4-tuple as text, in the order of their first packet.
         const model = new Map<string, number>();
         const expected: Array<[number, number]> = [];
@@ -379,17 +381,13 @@ describe('ConnectionTable with ConnectionRecorder', () => {
     let connection: TcpConnection | null = null;
     const table = new ConnectionTable((conn) => {
       connection = conn;
-      return {
+      return follower({
         segment: (_dir, _header, at) => {
           shown.push(at.frame);
           return wantsEvery;
         },
-        data: () => undefined,
-        gap: () => undefined,
         wantsData: () => reading,
-        closing: false,
-        close: () => undefined,
-      };
+      });
     });
     let frame = 0;
     const send = (fromClient: boolean, flags: number, payload = ''): void => {
@@ -415,14 +413,7 @@ describe('ConnectionTable with ConnectionRecorder', () => {
 
   it("lets go of a direction's held bytes when the follower stops reading it, whichever direction's packet stopped it", () => {
     let reading0 = true;
-    const table = new ConnectionTable(() => ({
-      segment: () => false,
-      data: () => undefined,
-      gap: () => undefined,
-      wantsData: (dir) => dir === 1 || reading0,
-      closing: false,
-      close: () => undefined,
-    }));
+    const table = new ConnectionTable(() => follower({ wantsData: (dir) => dir === 1 || reading0 }));
     const send = (fromClient: boolean, flags: number, seq: number, payload: string, frame: number): void => {
       const { ip, tcp } = packet({ a: fromClient ? 1 : 2, b: fromClient ? 2 : 1, aPort: fromClient ? 50000 : 443, bPort: fromClient ? 443 : 50000, flags, seq, ack: 0, payload: Buffer.from(payload), cut: 0, dt: 0 });
       table.segment(ip, tcp, { frame, time: 1000 + frame / 1000 });
