@@ -72,20 +72,14 @@ if (isMainThread) {
   } else {
     const idle = { segment() {}, data() {}, gap() {}, wantsData: () => false, closing: false, close() {} };
     const ends = outcomeSink(collector);
-    // A follower that never asks for bytes: the recorder sees every segment, and no stream is read.
-    const withoutBytes = (conn) => {
-      const recorder = new ConnectionRecorder(conn, 0, ends);
-      return {
-        segment: (dir, header, at) => recorder.segment(dir, header, at),
-        data() {},
-        gap() {},
-        wantsData: () => false,
-        get closing() {
-          return recorder.closing;
-        },
-        close: (reason) => recorder.close(reason),
-      };
-    };
+    // The recorder, asking for no bytes: it sees the segments the table hands it, and no stream is
+    // read. A subclass rather than a wrapper, which would make closures for every connection.
+    class WithoutBytes extends ConnectionRecorder {
+      wantsData() {
+        return false;
+      }
+    }
+    const withoutBytes = (conn) => new WithoutBytes(conn, 0, ends);
     const table = new ConnectionTable(step === 'no-tls' ? withoutBytes : () => idle);
     const network = createNetworkDecoder();
     const tcp = emptySegment();
