@@ -1,6 +1,6 @@
-import { BlockList, isIP } from 'node:net';
 import { open } from 'node:fs/promises';
 import { CaptureOpenError } from '../capture/input.js';
+import { anyOf, type Cidr, parseAddress, parseCidrOrThrow } from '../ip/address.js';
 import { escapeText } from '../report/escape.js';
 import { reportJsonPieces } from '../report/json.js';
 import { buildReport, clientJsons, connectionJsons, reportWithoutLists, type CaptureFacts } from '../report/model.js';
@@ -32,30 +32,40 @@ export interface AnalyzeOptions {
   stdinFd?: number;
 }
 
-/** Parses --ingress values (addresses or CIDR ranges, IPv4 or IPv6) into a predicate. */
+/** The first 12 bytes of an IPv4-mapped IPv6 address. */
+const IPV4_MAPPED = Buffer.from([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff]);
+
+/**
+ * Parses --ingress values (addresses or CIDR ranges, IPv4 or IPv6, a bare address in brackets too)
+ * into a predicate on address texts. An IPv4 address and its IPv4-mapped IPv6 form
+ * (::ffff:a.b.c.d) are one address, in ranges of either family.
+ */
 export function ingressMatcher(values: string[]): (ip: string) => boolean {
-  const list = new BlockList();
+  const ranges: Cidr[] = [];
   for (const raw of values) {
     for (const value of raw.split(',').map((v) => v.trim()).filter((v) => v !== '')) {
       const [addr, prefix, extra] = value.replace(/^\[|\]$/g, '').split('/');
-      const family = isIP(addr);
-      if (family === 0 || extra !== undefined) throw new UsageError(`--ingress: not an IP address or CIDR range: ${value}`);
-      const type = family === 4 ? 'ipv4' : 'ipv6';
+      const address = parseAddress(addr);
+      if (address.kind === 'error' || extra !== undefined) throw new UsageError(`--ingress: not an IP address or CIDR range: ${value}`);
       if (prefix === undefined) {
-        list.addAddress(addr, type);
+        ranges.push(parseCidrOrThrow(addr));
         continue;
       }
       const bits = Number(prefix);
-      if (!/^\d+$/.test(prefix) || bits > (family === 4 ? 32 : 128)) throw new UsageError(`--ingress: bad prefix length in ${value}`);
-      list.addSubnet(addr, bits, type);
+      if (!/^\d+$/.test(prefix) || bits > (address.version === 4 ? 32 : 128)) throw new UsageError(`--ingress: bad prefix length in ${value}`);
+      ranges.push(parseCidrOrThrow(`${addr}/${bits}`));
     }
   }
-  // BlockList.check builds a socket address per call: remember each address's answer.
+  const ingress = anyOf(ranges);
+  // Each address is asked about once per client or connection: remember its answer.
   const seen = new Map<string, boolean>();
   return (ip) => {
     let inside = seen.get(ip);
     if (inside === undefined) {
-      inside = list.check(ip, ip.includes(':') ? 'ipv6' : 'ipv4');
+      const address = parseAddress(ip);
+      if (address.kind === 'error') inside = false;
+      else if (address.version === 6) inside = ingress.contains(address.bytes, 0, 6);
+      else inside = ingress.contains(Buffer.concat([IPV4_MAPPED, address.bytes]), 0, 6);
       if (seen.size < 1_000_000) seen.set(ip, inside);
     }
     return inside;
