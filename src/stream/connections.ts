@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IpPacket } from '../ip/types.js';
 import { ACK, FIN, RST, SYN, type TcpSegment } from '../tcp/segment.js';
+import { int32le } from './bytes.js';
 import { FinishedTuples } from './finished.js';
 import { DEFAULT_REASSEMBLY_LIMITS, DirectionStream, type PendingBudget, type ReassemblyLimits } from './reassembler.js';
 
@@ -364,8 +365,8 @@ export class ConnectionTable {
       lastTime: 0,
       hash,
       addressLength: addrLen,
-      wordA: ip.data.readInt32LE(ip.srcOffset),
-      wordB: ip.data.readInt32LE(ip.dstOffset),
+      wordA: int32le(ip.data, ip.srcOffset),
+      wordB: int32le(ip.data, ip.dstOffset),
       observer: RETIRED,
       streams: RETIRED_STREAMS,
       everySegment: true,
@@ -438,8 +439,8 @@ export function tupleHash(buf: Buffer, src: number, dst: number, len: number, sr
   let a = Math.imul(srcPort ^ seed, 0x9e3779b1);
   let b = Math.imul(dstPort ^ seed, 0x9e3779b1);
   for (let i = 0; i < len; i += 4) {
-    a = Math.imul(a ^ buf.readInt32LE(src + i), 0x85ebca6b) ^ (a >>> 13);
-    b = Math.imul(b ^ buf.readInt32LE(dst + i), 0x85ebca6b) ^ (b >>> 13);
+    a = Math.imul(a ^ int32le(buf, src + i), 0x85ebca6b) ^ (a >>> 13);
+    b = Math.imul(b ^ int32le(buf, dst + i), 0x85ebca6b) ^ (b >>> 13);
   }
   return (a ^ b) & 0x3fffffff; // a small integer: the fastest Map key
 }
@@ -447,8 +448,8 @@ export function tupleHash(buf: Buffer, src: number, dst: number, len: number, sr
 /** 0 when the packet goes from A to B, 1 from B to A, -1 when it is another connection. */
 function matchDirection(e: Entry, buf: Buffer, src: number, dst: number, len: number, srcPort: number, dstPort: number): number {
   if (e.addressLength !== len) return -1;
-  const srcWord = buf.readInt32LE(src);
-  const dstWord = buf.readInt32LE(dst);
+  const srcWord = int32le(buf, src);
+  const dstWord = int32le(buf, dst);
   const v4 = len === 4;
   if (e.portA === srcPort && e.portB === dstPort && e.wordA === srcWord && e.wordB === dstWord) {
     if (v4 || (sameAddress(e.addressA, buf, src) && sameAddress(e.addressB, buf, dst))) return 0;

@@ -1,3 +1,5 @@
+import { int32le } from './bytes.js';
+
 /** Words kept per 4-tuple: both ports, the address length, then four words of each address. */
 const WORDS = 10;
 
@@ -127,6 +129,6 @@ function textWords(text: string, into: Int32Array, at: number): void {
 }
 
 function sameWords(w: Int32Array, at: number, buf: Buffer, offset: number, count: number): boolean {
-  for (let k = 0; k < count; k++) if (w[at + k] !== buf.readInt32LE(offset + 4 * k)) return false;
+  for (let k = 0; k < count; k++) if (w[at + k] !== int32le(buf, offset + 4 * k)) return false;
   return true;
 }
