@@ -47,12 +47,9 @@ export function ingressMatcher(values: string[]): (ip: string) => boolean {
       const [addr, prefix, extra] = value.replace(/^\[|\]$/g, '').split('/');
       const address = parseAddress(addr);
       if (address.kind === 'error' || extra !== undefined) throw new UsageError(`--ingress: not an IP address or CIDR range: ${value}`);
-      if (prefix === undefined) {
-        ranges.push(parseCidrOrThrow(addr));
-        continue;
-      }
-      const bits = Number(prefix);
-      if (!/^\d+$/.test(prefix) || bits > (address.version === 4 ? 32 : 128)) throw new UsageError(`--ingress: bad prefix length in ${value}`);
+      const most = address.version === 4 ? 32 : 128;
+      const bits = prefix === undefined ? most : Number(prefix);
+      if (prefix !== undefined && (!/^\d+$/.test(prefix) || bits > most)) throw new UsageError(`--ingress: bad prefix length in ${value}`);
       ranges.push(parseCidrOrThrow(`${addr}/${bits}`));
     }
   }
