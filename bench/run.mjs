@@ -74,6 +74,7 @@ const USAGE = `usage: node bench/run.mjs [options]   (npm run bench = build, the
   --stream-runs N   runs for the piped 10g-stream input (default 1: each takes about a minute)
   --no-tshark       skip tshark
   --tshark-ooo      give tshark -o tcp.reassemble_out_of_order:TRUE (finds reordered hellos)
+  --node-flags "F"  give Node these options when it runs sni-pcap (e.g. "--v8-pool-size=1")
   --only A[,B]      inputs to run: ${INPUTS.map((i) => i.name).join(', ')}
   --quick           just 100m
   --generate-only   create the cached inputs and stop
@@ -82,7 +83,7 @@ const USAGE = `usage: node bench/run.mjs [options]   (npm run bench = build, the
 `;
 
 function parseArgs(argv) {
-  const o = { runs: 3, tsharkRuns: 1, streamRuns: 1, tshark: true, tsharkOoo: false, only: null, generateOnly: false, report: null };
+  const o = { runs: 3, tsharkRuns: 1, streamRuns: 1, tshark: true, tsharkOoo: false, nodeFlags: [], only: null, generateOnly: false, report: null };
   const int = (flag, v) => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < 0) throw new Error(`${flag}: a whole number, not ${v}`);
@@ -97,6 +98,7 @@ function parseArgs(argv) {
     else if (flag === '--stream-runs') o.streamRuns = int(flag, value());
     else if (flag === '--no-tshark') o.tshark = false;
     else if (flag === '--tshark-ooo') o.tsharkOoo = true;
+    else if (flag === '--node-flags') o.nodeFlags = value().split(/\s+/).filter(Boolean);
     else if (flag === '--only') o.only = value().split(',').map((s) => s.trim()).filter(Boolean);
     else if (flag === '--quick') o.only = ['100m'];
     else if (flag === '--generate-only') o.generateOnly = true;
@@ -602,7 +604,7 @@ async function runInput(input, opts, env) {
     }
     // sni-pcap
     if (env.cli && i <= runs) {
-      const args = [CLI, 'analyze', source, '--format', 'json', ...INGRESS.flatMap((a) => ['--ingress', a])];
+      const args = [...opts.nodeFlags, CLI, 'analyze', source, '--format', 'json', ...INGRESS.flatMap((a) => ['--ingress', a])];
       const r = await launch(process.execPath, args, 'scan');
       let ok = !failed(r, [0, 1]);
       let report = null;
@@ -742,7 +744,7 @@ async function main() {
   const cliError = snapshotCli();
   const env = { cli: cliError === null, tshark: opts.tshark && m.tshark !== null, git: gitState() };
   if (cliError !== null) warn(`${cliError}\nsni-pcap is skipped, the floor and tshark still run`);
-  else log(`sni-pcap ${sh(process.execPath, [CLI, '--version']) ?? '?'}${env.git ? ` at ${env.git.head}${env.git.dirty ? ' (uncommitted changes)' : ''}` : ''}, timed from a copy of the build in ${CLI_SNAPSHOT}`);
+  else log(`sni-pcap ${sh(process.execPath, [CLI, '--version']) ?? '?'}${env.git ? ` at ${env.git.head}${env.git.dirty ? ' (uncommitted changes)' : ''}` : ''}, timed from a copy of the build in ${CLI_SNAPSHOT}${opts.nodeFlags.length > 0 ? `, with node ${opts.nodeFlags.join(' ')}` : ''}`);
   if (opts.tshark && m.tshark === null) log('tshark is not installed: skipped');
 
   const results = [];
@@ -760,7 +762,7 @@ async function main() {
     date: new Date().toISOString(),
     machine: m,
     sniPcap: env.cli ? { version: sh(process.execPath, [CLI, '--version']), git: env.git } : null,
-    options: { runs: opts.runs, tsharkRuns: opts.tsharkRuns, streamRuns: opts.streamRuns, tshark: env.tshark, tsharkOoo: opts.tsharkOoo, cli: env.cli },
+    options: { runs: opts.runs, tsharkRuns: opts.tsharkRuns, streamRuns: opts.streamRuns, tshark: env.tshark, tsharkOoo: opts.tsharkOoo, nodeFlags: opts.nodeFlags, cli: env.cli },
     commands: {
       sniPcap: `node bin/sni-pcap.js analyze FILE --format json ${INGRESS.map((a) => `--ingress ${a}`).join(' ')}`,
       floor: `node ${FLOOR} FILE`,
