@@ -1,6 +1,6 @@
 import { open } from 'node:fs/promises';
 import { CaptureOpenError } from '../capture/input.js';
-import { anyOf, type Cidr, parseAddress, parseCidrOrThrow } from '../ip/address.js';
+import { anyOf, type Cidr, ipv4Mapped, parseAddress, parseCidrOrThrow } from '../ip/address.js';
 import { escapeText } from '../report/escape.js';
 import { reportJsonPieces } from '../report/json.js';
 import { buildReport, clientJsons, connectionJsons, reportWithoutLists, type CaptureFacts } from '../report/model.js';
@@ -32,9 +32,6 @@ export interface AnalyzeOptions {
   stdinFd?: number;
 }
 
-/** The first 12 bytes of an IPv4-mapped IPv6 address. */
-const IPV4_MAPPED = Buffer.from([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff]);
-
 /**
  * Parses --ingress values (addresses or CIDR ranges, IPv4 or IPv6, a bare address in brackets too)
  * into a predicate on address texts. An IPv4 address and its IPv4-mapped IPv6 form
@@ -62,7 +59,7 @@ export function ingressMatcher(values: string[]): (ip: string) => boolean {
       const address = parseAddress(ip);
       if (address.kind === 'error') inside = false;
       else if (address.version === 6) inside = ingress.contains(address.bytes, 0, 6);
-      else inside = ingress.contains(Buffer.concat([IPV4_MAPPED, address.bytes]), 0, 6);
+      else inside = ingress.contains(ipv4Mapped(address.bytes), 0, 6);
       if (seen.size < 1_000_000) seen.set(ip, inside);
     }
     return inside;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { anyOf, formatAddress, parseAddress, parseCidr, parseCidrOrThrow, type Cidr } from './address.js';
+import { anyOf, formatAddress, ipv4Mapped, parseAddress, parseCidr, parseCidrOrThrow, type Cidr } from './address.js';
 
 function bytes(hex: string): Buffer {
   return Buffer.from(hex.replace(/[\s:]/g, ''), 'hex');
@@ -75,6 +75,12 @@ describe('formatAddress', () => {
       }),
       { numRuns: 3000 },
     );
+  });
+});
+
+describe('ipv4Mapped', () => {
+  it('makes ::ffff:a.b.c.d of an IPv4 address', () => {
+    expect(formatAddress(ipv4Mapped(Buffer.from([192, 0, 2, 10])), 0, 6)).toBe('::ffff:192.0.2.10');
   });
 });
 

@@ -206,6 +206,15 @@ function isIpv4Mapped(buf: Buffer, offset: number): boolean {
   return buf[offset + 10] === 0xff && buf[offset + 11] === 0xff;
 }
 
+/** The IPv4-mapped IPv6 address (::ffff:a.b.c.d) of the 4 bytes of an IPv4 address. */
+export function ipv4Mapped(ipv4: Buffer): Buffer {
+  const out = Buffer.alloc(16);
+  out[10] = 0xff;
+  out[11] = 0xff;
+  ipv4.copy(out, 12, 0, 4);
+  return out;
+}
+
 function makeCidr(version: 4 | 6, network: Buffer, prefixLength: number): Cidr {
   const text = `${formatAddress(network, 0, version)}/${prefixLength}`;
   return {
