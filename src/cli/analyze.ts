@@ -33,15 +33,17 @@ export interface AnalyzeOptions {
 }
 
 /**
- * Parses --ingress values (addresses or CIDR ranges, IPv4 or IPv6, a bare address in brackets too)
- * into a predicate on address texts. An IPv4 address and its IPv4-mapped IPv6 form
- * (::ffff:a.b.c.d) are one address, in ranges of either family.
+ * Parses --ingress values (addresses or CIDR ranges, IPv4 or IPv6, a bare address in brackets
+ * too, an IPv6 zone ignored) into a predicate on address texts. An IPv4 address and its
+ * IPv4-mapped IPv6 form (::ffff:a.b.c.d) are one address, in ranges of either family.
  */
 export function ingressMatcher(values: string[]): (ip: string) => boolean {
   const ranges: Cidr[] = [];
   for (const raw of values) {
     for (const value of raw.split(',').map((v) => v.trim()).filter((v) => v !== '')) {
-      const [addr, prefix, extra] = value.replace(/^\[|\]$/g, '').split('/');
+      const [written, prefix, extra] = value.replace(/^\[|\]$/g, '').split('/');
+      // An IPv6 zone (fe80::1%eth0) names the interface, which a capture does not record.
+      const addr = written.includes(':') ? written.replace(/%[^%]+$/, '') : written;
       const address = parseAddress(addr);
       if (address.kind === 'error' || extra !== undefined) throw new UsageError(`--ingress: not an IP address or CIDR range: ${value}`);
       const most = address.version === 4 ? 32 : 128;
