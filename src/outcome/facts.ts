@@ -95,12 +95,16 @@ export function addressKey(bytes: string): number | string {
 const KEY_SEED = randomBytes(4).readInt32LE(0);
 
 /**
- * The address mixed with KEY_SEED, one to one (a bijection of 32-bit numbers), as a signed 32-bit
- * number: V8 keeps it a small integer, where an unsigned one above 2^31 would be a heap number.
+ * A 32-bit number mixed with KEY_SEED, one to one (a bijection of 32-bit numbers), as a signed
+ * 32-bit number: V8 keeps it a small integer, where an unsigned one above 2^31 would be a heap
+ * number.
  */
+function seeded(n: number): number {
+  return Math.imul(n ^ KEY_SEED, 0x9e3779b1);
+}
+
 function ipv4Key(bytes: string): number {
-  const address = (bytes.charCodeAt(0) << 24) | (bytes.charCodeAt(1) << 16) | (bytes.charCodeAt(2) << 8) | bytes.charCodeAt(3);
-  return Math.imul(address ^ KEY_SEED, 0x9e3779b1);
+  return seeded((bytes.charCodeAt(0) << 24) | (bytes.charCodeAt(1) << 16) | (bytes.charCodeAt(2) << 8) | bytes.charCodeAt(3));
 }
 
 const texts1 = new Interner<string>(4096);
@@ -141,9 +145,9 @@ const serverHellos = new Interner<ServerHello, number>(1024);
 /** A ServerHello's facts, shared by the connections that got the same answer. */
 export function sharedServerHello(hello: ServerHello): ServerHello {
   // The three 16-bit fields and the flag in one number (49 bits, exact in a double), its low 32
-  // bits mixed with KEY_SEED one to one (see ipv4Key).
+  // bits mixed with KEY_SEED one to one (see seeded).
   const high = hello.legacyVersion * 2 + (hello.helloRetryRequest ? 1 : 0);
-  const low = Math.imul(((hello.version << 16) | hello.cipherSuite) ^ KEY_SEED, 0x9e3779b1) >>> 0;
+  const low = seeded((hello.version << 16) | hello.cipherSuite) >>> 0;
   const key = high * 0x100000000 + low;
   return serverHellos.find(key) ?? serverHellos.keep(key, { ...hello });
 }
