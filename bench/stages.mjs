@@ -4,7 +4,10 @@
 // thread (no report is made). Each step runs in turn with the others, several times; the medians
 // and what each step adds are printed.
 //
-//   node bench/stages.mjs FILE [--runs N] [--steps A,B]    (the current dist/: npm run build first)
+//   node bench/stages.mjs FILE [--runs N] [--steps A,B] [--warm]    (the current dist/: npm run build first)
+//
+// With --warm each step runs twice in its thread and the second pass is timed: the code is then
+// optimised already, as it is once a long capture is well under way (see warmup.mjs).
 //
 // Steps:
 //   read     read the capture and walk its records
@@ -23,15 +26,16 @@ if (isMainThread) {
   const file = args.find((a, i) => !a.startsWith('--') && !['--runs', '--steps'].includes(args[i - 1]));
   const runs = Number(option('--runs') ?? 5);
   const steps = option('--steps')?.split(',') ?? STEPS;
+  const passes = args.includes('--warm') ? 2 : 1;
   if (file === undefined || !(runs >= 1) || steps.some((s) => !STEPS.includes(s))) {
-    console.error(`usage: node bench/stages.mjs FILE [--runs N] [--steps ${STEPS.join(',')}]`);
+    console.error(`usage: node bench/stages.mjs FILE [--runs N] [--steps ${STEPS.join(',')}] [--warm]`);
     process.exit(2);
   }
   const { WORKER_HEAP } = await import(dist('cli/worker.js'));
   const times = Object.fromEntries(steps.map((s) => [s, []]));
   for (let round = 0; round < runs; round++) {
     for (const step of steps) {
-      const worker = new Worker(new URL(import.meta.url), { workerData: { file, step }, resourceLimits: WORKER_HEAP });
+      const worker = new Worker(new URL(import.meta.url), { workerData: { file, step, passes }, resourceLimits: WORKER_HEAP });
       const ms = await new Promise((resolve, reject) => {
         worker.once('message', resolve);
         worker.once('error', reject);
@@ -47,7 +51,7 @@ if (isMainThread) {
     return s.length % 2 === 1 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
   };
   let before = 0;
-  console.log(`${file}, medians of ${runs} runs (ms)`);
+  console.log(`${file}, medians of ${runs} runs (ms)${passes > 1 ? ', second pass in each thread' : ''}`);
   console.log('step       median  min-max      adds');
   for (const step of steps) {
     const m = median(times[step]);
@@ -56,7 +60,7 @@ if (isMainThread) {
     before = m;
   }
 } else {
-  const { file, step } = workerData;
+  const { file, step, passes } = workerData;
   // As the analysis thread sets it (src/cli/analyze-worker.ts).
   (await import('node:v8')).setFlagsFromString('--no-allocation-site-pretenuring');
   const [{ readCapture }, { createNetworkDecoder }, { isSkip }, { emptySegment, readTcp }, { ConnectionTable }, { ConnectionRecorder, outcomeSink }, { OutcomeCollector }, { analyzeCapture }] =
@@ -65,37 +69,42 @@ if (isMainThread) {
         import(dist(p)),
       ),
     );
-  const collector = new OutcomeCollector();
-  const start = performance.now();
-  if (step === 'analyze') {
-    await analyzeCapture(file, 0, collector);
-  } else {
-    const idle = { segment() {}, data() {}, gap() {}, wantsData: () => false, closing: false, close() {} };
-    const ends = outcomeSink(collector);
-    // The recorder, asking for no bytes: it sees the segments the table hands it, and no stream is
-    // read. A subclass rather than a wrapper, which would make closures for every connection.
-    class WithoutBytes extends ConnectionRecorder {
-      wantsData() {
-        return false;
-      }
+  const idle = { segment() {}, data() {}, gap() {}, wantsData: () => false, closing: false, close() {} };
+  // The recorder, asking for no bytes: it sees the segments the table hands it, and no stream is
+  // read. A subclass rather than a wrapper, which would make closures for every connection.
+  class WithoutBytes extends ConnectionRecorder {
+    wantsData() {
+      return false;
     }
-    const withoutBytes = (conn) => new WithoutBytes(conn, 0, ends);
-    const table = new ConnectionTable(step === 'no-tls' ? withoutBytes : () => idle);
-    const network = createNetworkDecoder();
-    const tcp = emptySegment();
-    const sink =
-      step === 'read'
-        ? { record() {} }
-        : {
-            record(r) {
-              const ip = network.decodeAt(r.linkType, r.buf, r.offset, r.offset + r.length, r, r.originalLength);
-              if (isSkip(ip) || ip.protocol !== 6) return;
-              if (readTcp(ip.data, ip.payloadOffset, ip.payloadEnd, ip.payloadLength, tcp) !== null) return;
-              if (step !== 'decode') table.segment(ip, tcp, r);
-            },
-          };
-    await readCapture(file, sink);
-    table.finish();
   }
-  parentPort.postMessage(performance.now() - start);
+  const run = async () => {
+    const collector = new OutcomeCollector();
+    const start = performance.now();
+    if (step === 'analyze') {
+      await analyzeCapture(file, 0, collector);
+    } else {
+      const ends = outcomeSink(collector);
+      const withoutBytes = (conn) => new WithoutBytes(conn, 0, ends);
+      const table = new ConnectionTable(step === 'no-tls' ? withoutBytes : () => idle);
+      const network = createNetworkDecoder();
+      const tcp = emptySegment();
+      const sink =
+        step === 'read'
+          ? { record() {} }
+          : {
+              record(r) {
+                const ip = network.decodeAt(r.linkType, r.buf, r.offset, r.offset + r.length, r, r.originalLength);
+                if (isSkip(ip) || ip.protocol !== 6) return;
+                if (readTcp(ip.data, ip.payloadOffset, ip.payloadEnd, ip.payloadLength, tcp) !== null) return;
+                if (step !== 'decode') table.segment(ip, tcp, r);
+              },
+            };
+      await readCapture(file, sink);
+      table.finish();
+    }
+    return performance.now() - start;
+  };
+  let ms = 0;
+  for (let pass = 0; pass < passes; pass++) ms = await run();
+  parentPort.postMessage(ms);
 }

@@ -4,9 +4,11 @@
 // prints the time each 65,536 frames took. The first pass is what a command pays (code starting
 // in the interpreter, the heap growing); the second runs code already optimised.
 //
-//   node bench/warmup.mjs FILE [--runs N]    (the current dist/: npm run build first)
+//   node bench/warmup.mjs FILE [--runs N] [--compare "V8 FLAGS"]    (the current dist/: npm run build first)
 //
-// Each run is a new thread (and so cold code); the columns are medians over the runs.
+// Each run is a new thread (and so cold code); the columns are medians over the runs. With
+// --compare, each run makes a second thread that sets these V8 flags too as it starts (as the
+// analysis thread sets its own), the two in turn, and the ratio of their first passes is printed.
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 
 const dist = (path) => new URL(`../dist/${path}`, import.meta.url).href;
@@ -14,25 +16,29 @@ const PASSES = 2;
 
 if (isMainThread) {
   const args = process.argv.slice(2);
-  const at = args.indexOf('--runs');
-  const runs = at >= 0 ? Number(args[at + 1]) : 5;
-  const file = args.find((a, i) => !a.startsWith('--') && i !== at + 1);
+  const option = (name) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+  const file = args.find((a, i) => !a.startsWith('--') && !['--runs', '--compare'].includes(args[i - 1]));
+  const runs = Number(option('--runs') ?? 5);
+  const compare = option('--compare');
   if (file === undefined || !(runs >= 1)) {
-    console.error('usage: node bench/warmup.mjs FILE [--runs N]');
+    console.error('usage: node bench/warmup.mjs FILE [--runs N] [--compare "V8 FLAGS"]');
     process.exit(2);
   }
   const { WORKER_HEAP } = await import(dist('cli/worker.js'));
-  /** results[run][pass] = { total, steps: ms per 65,536 frames } */
-  const results = [];
+  const configs = compare === undefined ? [''] : ['', compare];
+  /** results[config][run][pass] = { total, steps: ms per 65,536 frames } */
+  const results = configs.map(() => []);
   for (let run = 0; run < runs; run++) {
-    const worker = new Worker(new URL(import.meta.url), { workerData: { file }, resourceLimits: WORKER_HEAP });
-    results.push(
-      await new Promise((resolve, reject) => {
-        worker.once('message', resolve);
-        worker.once('error', reject);
-      }),
-    );
-    await worker.terminate();
+    for (const [i, flags] of configs.entries()) {
+      const worker = new Worker(new URL(import.meta.url), { workerData: { file, flags }, resourceLimits: WORKER_HEAP });
+      results[i].push(
+        await new Promise((resolve, reject) => {
+          worker.once('message', resolve);
+          worker.once('error', reject);
+        }),
+      );
+      await worker.terminate();
+    }
     process.stderr.write(`\rrun ${run + 1} of ${runs}`);
   }
   process.stderr.write('\n');
@@ -41,16 +47,26 @@ if (isMainThread) {
     return s.length % 2 === 1 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
   };
   console.log(`${file}, medians of ${runs} runs (ms)`);
-  for (let pass = 0; pass < PASSES; pass++) {
-    const totals = results.map((r) => r[pass].total);
-    const steps = results[0][pass].steps.map((_, i) => median(results.map((r) => r[pass].steps[i])));
-    const label = pass === 0 ? 'first pass ' : 'second pass';
-    console.log(`${label} ${median(totals).toFixed(0).padStart(6)}   per 65,536 frames: ${steps.map((s) => s.toFixed(0)).join(' ')}`);
+  for (const [i, flags] of configs.entries()) {
+    if (compare !== undefined) console.log(flags === '' ? 'without the flags' : `with ${flags}`);
+    for (let pass = 0; pass < PASSES; pass++) {
+      const runsOf = results[i];
+      const totals = runsOf.map((r) => r[pass].total);
+      const steps = runsOf[0][pass].steps.map((_, k) => median(runsOf.map((r) => r[pass].steps[k])));
+      const label = pass === 0 ? 'first pass ' : 'second pass';
+      console.log(`${label} ${median(totals).toFixed(0).padStart(6)}   per 65,536 frames: ${steps.map((s) => s.toFixed(0)).join(' ')}`);
+    }
+  }
+  if (compare !== undefined) {
+    const ratios = results[1].map((r, run) => r[0].total / results[0][run][0].total);
+    console.log(`first pass with the flags / without, median of the runs' ratios: ${median(ratios).toFixed(3)}`);
   }
 } else {
-  const { file } = workerData;
-  // As the analysis thread sets it (src/cli/analyze-worker.ts).
-  (await import('node:v8')).setFlagsFromString('--no-allocation-site-pretenuring');
+  const { file, flags } = workerData;
+  const v8 = await import('node:v8');
+  // As the analysis thread sets it (src/cli/analyze-worker.ts), then the flags compared.
+  v8.setFlagsFromString('--no-allocation-site-pretenuring');
+  for (const flag of flags.split(' ').filter((f) => f !== '')) v8.setFlagsFromString(flag);
   const [{ analyzeCapture }, { OutcomeCollector }] = await Promise.all(['cli/pipeline.js', 'verdict/collect.js'].map((p) => import(dist(p))));
   const passes = [];
   for (let pass = 0; pass < PASSES; pass++) {
