@@ -48,7 +48,7 @@ if (isMainThread) {
   };
   console.log(`${file}, medians of ${runs} runs (ms)`);
   for (const [i, flags] of configs.entries()) {
-    if (compare !== undefined) console.log(flags === '' ? 'without the flags' : `with ${flags}`);
+    if (compare !== undefined) console.log(i === 0 ? 'without the flags' : `with the flags: ${flags === '' ? '(none)' : flags}`);
     for (let pass = 0; pass < PASSES; pass++) {
       const runsOf = results[i];
       const totals = runsOf.map((r) => r[pass].total);
