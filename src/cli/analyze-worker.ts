@@ -6,24 +6,15 @@
 import { Readable, Writable } from 'node:stream';
 import { setFlagsFromString } from 'node:v8';
 import { type MessagePort, parentPort } from 'node:worker_threads';
+import { ANALYSIS_V8_FLAGS } from './analysis-thread.js';
 import { runAnalyze } from './analyze.js';
 import { UsageError } from './command.js';
 import type { FromWorker, ToWorker, WorkerJob } from './worker.js';
 
 const port = parentPort;
 if (port !== null) {
-  // V8's allocation-site pretenuring allocates the objects made at one place in the code straight
-  // in the old generation once most of them have outlived a young-generation collection, and
-  // never looks back. At the start of a capture every connection outcome is kept (up to
-  // --max-listed), so the places that make outcomes, endpoints and hello facts were soon
-  // pretenured, and the 130,000 outcomes of the handshake-heavy file that are only counted then
-  // died in the old generation. Without it the young generation collects more often, but the
-  // analysis takes 7 % less time and the connection table alone 27 % less (medians of 8 to 10
-  // runs alternating with it on); the reports are identical. The flag is read when the collector
-  // decides, so it holds from here on. It is set here, not before the thread is made: V8 flags
-  // are the process's, and a thread made after one changed does not start from V8's snapshot
-  // (40 ms more).
-  setFlagsFromString('--no-allocation-site-pretenuring');
+  // As it starts, not before it is made (see ANALYSIS_V8_FLAGS).
+  for (const flag of ANALYSIS_V8_FLAGS) setFlagsFromString(flag);
   const controller = new AbortController();
   port.on('message', (message: ToWorker) => {
     if (message === 'abort') controller.abort();

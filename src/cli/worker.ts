@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { AnalyzeOptions } from './analyze.js';
+import { WORKER_HEAP } from './analysis-thread.js';
 import { type Io, UsageError } from './command.js';
 
 /** What the command line gives the worker thread: the options, less the signal (it sends 'abort' instead). */
@@ -18,20 +19,6 @@ export type FromWorker =
   | { kind: 'stdout' | 'stderr'; text: string }
   | { kind: 'exit'; code: number }
   | { kind: 'failed'; message: string; usage: boolean };
-
-/**
- * Heap limits of the thread that runs `analyze`. With the default limits of a machine with a few
- * GB of memory, V8 lets the old generation grow to about four times what is alive before it
- * collects it (it does from a limit of 2 GB up): a gigabyte of handshakes then peaked above
- * 300 MB. Under a 512 MB limit it grows by at most 1.4 times (1.6 under 1 GB: 6 MiB more at the
- * peak, 4 % less CPU). The young generation of 24 MB (8 MB semi-spaces, against 48 by default)
- * is what the memory target leaves room for: with pretenuring off (see analyze-worker.ts) it
- * is 10 to 20 % faster on the handshake-heavy file than 12 MB, for about 8 MB more at the peak;
- * 30 MB cost 28 MB more. What the analysis keeps is bounded well below the limit (a flood of 2
- * million SYNs fits); a capture that still reached it would end the worker, not the process,
- * and be reported as such.
- */
-export const WORKER_HEAP = { maxOldGenerationSizeMb: 512, maxYoungGenerationSizeMb: 24 };
 
 /**
  * The analysis thread's code, bundled into one CommonJS file by the build (dist/app): a worker
