@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
+import { median } from './thread.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CACHE = '.cache/bench'; // relative to ROOT, ignored by git
@@ -123,12 +124,6 @@ const exists = (p) => fs.existsSync(abs(p));
 const readJson = (p) => JSON.parse(fs.readFileSync(abs(p), 'utf8'));
 const log = (s = '') => process.stdout.write(s + '\n');
 const warn = (s) => process.stdout.write(`\n!!! ${s}\n\n`);
-
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 function fmtBytes(n) {
   if (n == null) return '?';

@@ -15,10 +15,10 @@
 //   table    + the connection table, with followers that do nothing
 //   no-tls   + the followers (outcomes, verdict counts), asking for no stream bytes
 //   analyze  + reassembly and TLS: the whole analysis, as `analyze` runs it
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { dist, inAnalysisThread, median, setAnalysisFlags } from './thread.mjs';
 
 const STEPS = ['read', 'decode', 'table', 'no-tls', 'analyze'];
-const dist = (path) => new URL(`../dist/${path}`, import.meta.url).href;
 
 if (isMainThread) {
   const args = process.argv.slice(2);
@@ -31,25 +31,14 @@ if (isMainThread) {
     console.error(`usage: node bench/stages.mjs FILE [--runs N] [--steps ${STEPS.join(',')}] [--warm]`);
     process.exit(2);
   }
-  const { WORKER_HEAP } = await import(dist('cli/worker.js'));
   const times = Object.fromEntries(steps.map((s) => [s, []]));
   for (let round = 0; round < runs; round++) {
     for (const step of steps) {
-      const worker = new Worker(new URL(import.meta.url), { workerData: { file, step, passes }, resourceLimits: WORKER_HEAP });
-      const ms = await new Promise((resolve, reject) => {
-        worker.once('message', resolve);
-        worker.once('error', reject);
-      });
-      await worker.terminate();
-      times[step].push(ms);
+      times[step].push(await inAnalysisThread(new URL(import.meta.url), { file, step, passes }));
     }
     process.stderr.write(`\rround ${round + 1} of ${runs}`);
   }
   process.stderr.write('\n');
-  const median = (xs) => {
-    const s = [...xs].sort((a, b) => a - b);
-    return s.length % 2 === 1 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-  };
   let before = 0;
   console.log(`${file}, medians of ${runs} runs (ms)${passes > 1 ? ', second pass in each thread' : ''}`);
   console.log('step       median  min-max      adds');
@@ -61,8 +50,7 @@ if (isMainThread) {
   }
 } else {
   const { file, step, passes } = workerData;
-  // As the analysis thread sets it (src/cli/analyze-worker.ts).
-  (await import('node:v8')).setFlagsFromString('--no-allocation-site-pretenuring');
+  await setAnalysisFlags();
   const [{ readCapture }, { createNetworkDecoder }, { isSkip }, { emptySegment, readTcp }, { ConnectionTable }, { ConnectionRecorder, outcomeSink }, { OutcomeCollector }, { analyzeCapture }] =
     await Promise.all(
       ['capture/input.js', 'ip/decoder.js', 'ip/index.js', 'tcp/segment.js', 'stream/connections.js', 'outcome/recorder.js', 'verdict/collect.js', 'cli/pipeline.js'].map((p) =>

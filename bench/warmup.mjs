@@ -9,9 +9,9 @@
 // Each run is a new thread (and so cold code); the columns are medians over the runs. With
 // --compare, each run makes a second thread that sets these V8 flags too as it starts (as the
 // analysis thread sets its own), the two in turn, and the ratio of their first passes is printed.
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { dist, inAnalysisThread, median, setAnalysisFlags } from './thread.mjs';
 
-const dist = (path) => new URL(`../dist/${path}`, import.meta.url).href;
 const PASSES = 2;
 
 if (isMainThread) {
@@ -24,28 +24,16 @@ if (isMainThread) {
     console.error('usage: node bench/warmup.mjs FILE [--runs N] [--compare "V8 FLAGS"]');
     process.exit(2);
   }
-  const { WORKER_HEAP } = await import(dist('cli/worker.js'));
   const configs = compare === undefined ? [''] : ['', compare];
   /** results[config][run][pass] = { total, steps: ms per 65,536 frames } */
   const results = configs.map(() => []);
   for (let run = 0; run < runs; run++) {
     for (const [i, flags] of configs.entries()) {
-      const worker = new Worker(new URL(import.meta.url), { workerData: { file, flags }, resourceLimits: WORKER_HEAP });
-      results[i].push(
-        await new Promise((resolve, reject) => {
-          worker.once('message', resolve);
-          worker.once('error', reject);
-        }),
-      );
-      await worker.terminate();
+      results[i].push(await inAnalysisThread(new URL(import.meta.url), { file, flags }));
     }
     process.stderr.write(`\rrun ${run + 1} of ${runs}`);
   }
   process.stderr.write('\n');
-  const median = (xs) => {
-    const s = [...xs].sort((a, b) => a - b);
-    return s.length % 2 === 1 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-  };
   console.log(`${file}, medians of ${runs} runs (ms)`);
   for (const [i, flags] of configs.entries()) {
     if (compare !== undefined) console.log(i === 0 ? 'without the flags' : `with the flags: ${flags === '' ? '(none)' : flags}`);
@@ -63,10 +51,8 @@ if (isMainThread) {
   }
 } else {
   const { file, flags } = workerData;
-  const v8 = await import('node:v8');
-  // As the analysis thread sets it (src/cli/analyze-worker.ts), then the flags compared.
-  v8.setFlagsFromString('--no-allocation-site-pretenuring');
-  for (const flag of flags.split(' ').filter((f) => f !== '')) v8.setFlagsFromString(flag);
+  // The analysis thread's flags, then the ones compared.
+  await setAnalysisFlags(flags.split(' ').filter((f) => f !== ''));
   const [{ analyzeCapture }, { OutcomeCollector }] = await Promise.all(['cli/pipeline.js', 'verdict/collect.js'].map((p) => import(dist(p))));
   const passes = [];
   for (let pass = 0; pass < PASSES; pass++) {
